@@ -1,0 +1,1 @@
+// The Autodiff module. See docs/architecture.md.

@@ -1,0 +1,1 @@
+// The Expansion module. See docs/architecture.md.

@@ -1,0 +1,1 @@
+// The Krylov module. See docs/architecture.md.

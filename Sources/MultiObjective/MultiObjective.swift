@@ -1,0 +1,1 @@
+// The MultiObjective module. See docs/architecture.md.

@@ -1,0 +1,10 @@
+// `import ParetoKit` re-exports every library module, for analysis scripts.
+@_exported import LinearAlgebra
+@_exported import Autodiff
+@_exported import Krylov
+@_exported import MultiObjective
+@_exported import Safetensors
+@_exported import Datasets
+@_exported import Models
+@_exported import Training
+@_exported import Expansion

@@ -1,0 +1,1 @@
+// The Safetensors module. See docs/architecture.md.

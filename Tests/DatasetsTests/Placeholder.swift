@@ -1,0 +1,2 @@
+import XCTest
+final class DatasetsTestsPlaceholder: XCTestCase { func testBuilds() {} }

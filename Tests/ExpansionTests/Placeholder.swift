@@ -1,0 +1,2 @@
+import XCTest
+final class ExpansionTestsPlaceholder: XCTestCase { func testBuilds() {} }

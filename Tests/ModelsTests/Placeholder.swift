@@ -1,0 +1,2 @@
+import XCTest
+final class ModelsTestsPlaceholder: XCTestCase { func testBuilds() {} }

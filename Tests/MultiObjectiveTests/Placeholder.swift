@@ -1,0 +1,2 @@
+import XCTest
+final class MultiObjectiveTestsPlaceholder: XCTestCase { func testBuilds() {} }
