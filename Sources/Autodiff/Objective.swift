@@ -98,6 +98,20 @@ extension VectorObjective {
         return (output.value.scalars, rows)
     }
 
+    /// `f(x)` and the weighted gradient `Σ αᵢ ∇fᵢ(x)` from one forward and one reverse sweep.
+    /// - Throws: ``AutodiffError`` on a wrong length or a non-finite value or gradient.
+    public func valuesAndWeightedGradient(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar]) {
+        guard weights.count == objectiveCount else {
+            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
+        }
+        try check(weights, "weights")
+        let (tape, input, output) = try record(at: x, tangent: nil)
+        try tape.backward(from: output, seed: Tensor(vector: weights))
+        let gradient = tape.adjoint(of: input).scalars
+        try check(gradient, "weighted gradient")
+        return (output.value.scalars, gradient)
+    }
+
     /// `f(x)`, `Σ αᵢ ∇fᵢ(x)` and `H(α) v = Σ αᵢ ∇²fᵢ(x) v` from one forward sweep on dual
     /// tensors (value and tangent along `v`) and one reverse sweep seeded with `α`
     /// (Pearlmutter's R-operator: the tangent of the gradient).

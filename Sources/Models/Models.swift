@@ -1,1 +1,0 @@
-// The Models module. See docs/architecture.md.

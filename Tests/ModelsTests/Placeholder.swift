@@ -1,2 +1,0 @@
-import XCTest
-final class ModelsTestsPlaceholder: XCTestCase { func testBuilds() {} }
