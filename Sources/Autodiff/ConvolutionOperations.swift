@@ -15,6 +15,8 @@ struct ConvolutionGeometry {
 
     /// The im2col matrix `[C·kh·kw, N·Ho·Wo]` of an NCHW tensor:
     /// `cols[(c, i, j), (n, p, q)] = x[n, c, p·s + i, q·s + j]`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func im2col<S: BLASScalar>(_ x: Tensor<S>) -> Tensor<S> {
         var cols = [S](repeating: 0, count: patchSize * columns)
         let (ho, wo, s) = (outHeight, outWidth, stride)
@@ -43,6 +45,8 @@ struct ConvolutionGeometry {
     }
 
     /// The adjoint of ``im2col(_:)``: scatters-adds a `[C·kh·kw, N·Ho·Wo]` matrix into an NCHW tensor.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func col2im<S: BLASScalar>(_ cols: Tensor<S>) -> Tensor<S> {
         var x = [S](repeating: 0, count: batch * inChannels * height * width)
         let (ho, wo, s) = (outHeight, outWidth, stride)
@@ -71,6 +75,8 @@ struct ConvolutionGeometry {
     }
 
     /// `[O, N·P]` (channel-major GEMM output) → `[N, O, Ho, Wo]` (NCHW).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func channelMajorToNCHW<S: BLASScalar>(_ y: Tensor<S>) -> Tensor<S> {
         var out = [S](repeating: 0, count: y.count)
         let p = positions
@@ -89,6 +95,8 @@ struct ConvolutionGeometry {
     }
 
     /// `[N, O, Ho, Wo]` → `[O, N·P]`, the inverse of ``channelMajorToNCHW(_:)``.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func nchwToChannelMajor<S: BLASScalar>(_ y: Tensor<S>) -> Tensor<S> {
         var out = [S](repeating: 0, count: y.count)
         let p = positions
@@ -120,6 +128,8 @@ struct ConvolutionGeometry {
 ///   - weight: Filters `[O, C, kh, kw]` (PyTorch's `Conv2d.weight` layout).
 ///   - stride: 1 or more, the same in both directions.
 /// - Throws: ``TensorError`` on rank, channel or size mismatch.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func conv2d<S>(_ x: Variable<S>, _ weight: Variable<S>, stride: Int = 1) throws -> Variable<S> {
     try x.tape.checkSameTape(x, weight, operation: "conv2d")
     guard x.shape.count == 4, weight.shape.count == 4, x.shape[1] == weight.shape[1] else {
@@ -176,6 +186,8 @@ public func conv2d<S>(_ x: Variable<S>, _ weight: Variable<S>, stride: Int = 1) 
 /// rows/columns are dropped, as PyTorch's floor mode does). Ties go to the first maximum in
 /// row-major window order. Piecewise linear: tangents and adjoints follow the recorded argmax.
 /// - Throws: ``TensorError/invalidShape(operation:shape:reason:)`` if not rank 4 or smaller than 2×2.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func maxPool2x2<S>(_ x: Variable<S>) throws -> Variable<S> {
     guard x.shape.count == 4, x.shape[2] >= 2, x.shape[3] >= 2 else {
         throw TensorError.invalidShape(operation: "maxPool2x2", shape: x.shape, reason: "expected [N, C, H ≥ 2, W ≥ 2]")
@@ -226,6 +238,8 @@ public func maxPool2x2<S>(_ x: Variable<S>) throws -> Variable<S> {
 /// With `p = softmax(z)`: pullback `z̄ = L̄ (p − onehot(y)) / N`; JVP `L̇ = (1/N) Σᵢ (pᵢ·żᵢ − ż_{i,yᵢ})`;
 /// tangent of the pullback `ż̄ = L̄̇ (p − onehot)/N + L̄ ṗ / N` with `ṗᵢ = pᵢ ⊙ (żᵢ − pᵢ·żᵢ)`.
 /// - Throws: ``TensorError`` on shape mismatch or a label out of range.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int]) throws -> Variable<S> {
     guard logits.shape.count == 2, logits.shape[0] == labels.count, logits.shape[1] > 0 else {
         throw TensorError.shapeMismatch(operation: "softmaxCrossEntropy (logits [N, C], N labels)", shapes: [logits.shape, [labels.count]])

@@ -12,6 +12,8 @@ import RealModule
 
 extension Tape {
     /// Records an elementwise unary function from its value, first and second derivative.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func elementwise(
         _ x: Variable<Scalar>, value f: (Scalar) -> Scalar, derivative df: (Scalar) -> Scalar,
         secondDerivative d2f: @escaping (Scalar) -> Scalar
@@ -154,6 +156,8 @@ extension Tape {
     }
 
     /// A single-element variable repeated to `shape`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func broadcastScalar(_ x: Variable<Scalar>, to shape: [Int]) -> Variable<Scalar> {
         let originalShape = x.shape
         return record(

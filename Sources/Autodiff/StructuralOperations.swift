@@ -6,6 +6,8 @@ import LinearAlgebra
 extension Tape {
     /// Records a linear operation `y = L(x)`: the JVP is `L(ẋ)` and the pullback `Lᵀ`, applied
     /// to both the adjoint and its tangent.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func linear(
         _ x: Variable<Scalar>, forward: @escaping (Tensor<Scalar>) -> Tensor<Scalar>,
         transpose: @escaping (Tensor<Scalar>) -> Tensor<Scalar>
@@ -42,6 +44,8 @@ public func flatten<S>(_ x: Variable<S>) throws -> Variable<S> {
 }
 
 /// The sum of all elements, as a rank-0 variable.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func sum<S>(_ x: Variable<S>) -> Variable<S> {
     let shape = x.shape
     return x.tape.linear(
@@ -57,6 +61,8 @@ public func mean<S>(_ x: Variable<S>) -> Variable<S> {
 /// The elements `offset ..< offset + shape.product` of `x` (flattened, row-major), shaped
 /// `shape`: the view of one parameter tensor inside a flat parameter vector.
 /// - Throws: ``TensorError/outOfBounds(operation:index:count:)`` if the range leaves `x`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func slice<S>(_ x: Variable<S>, offset: Int, shape: [Int]) throws -> Variable<S> {
     let length = shape.reduce(1, *)
     guard offset >= 0, length >= 0, offset + length <= x.value.count else {
@@ -74,6 +80,8 @@ public func slice<S>(_ x: Variable<S>, offset: Int, shape: [Int]) throws -> Vari
 /// All elements of `parts` (each flattened, row-major), one after the other, as a rank-1
 /// variable: packing parameter tensors into a flat vector, or stacking scalar objectives.
 /// - Throws: ``TensorError/invalidArgument(operation:reason:)`` for an empty list or mixed tapes.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func concatenate<S>(_ parts: [Variable<S>]) throws -> Variable<S> {
     guard let tape = parts.first?.tape else {
         throw TensorError.invalidArgument(operation: "concatenate", reason: "no operands")
@@ -104,6 +112,8 @@ public func concatenate<S>(_ parts: [Variable<S>]) throws -> Variable<S> {
 /// of shape `[C]`), the broadcasting bias of linear and convolutional layers.
 /// Pullback: `x̄ = ȳ`, `b̄_c = Σ_{n,…} ȳ[n, c, …]`.
 /// - Throws: ``TensorError/shapeMismatch(operation:shapes:)``.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func addBias<S>(_ x: Variable<S>, _ bias: Variable<S>) throws -> Variable<S> {
     try x.tape.checkSameTape(x, bias, operation: "addBias")
     guard x.shape.count >= 2, bias.shape == [x.shape[1]] else {
@@ -155,6 +165,8 @@ public func addBias<S>(_ x: Variable<S>, _ bias: Variable<S>) throws -> Variable
 // MARK: - Matrix product
 
 /// `C (+)= op(A) op(B)` for rank-2 tensors; `accumulate` selects `β = 1` into an existing `C`.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func gemm<S: BLASScalar>(
     _ a: Tensor<S>, transposed ta: Bool, _ b: Tensor<S>, transposed tb: Bool, into c: inout Tensor<S>?
 ) {
@@ -185,6 +197,8 @@ func gemm<S: BLASScalar>(
 /// `Q̄ = Pᵀ Z̄`; their tangents `Ṗ̄ = Ż̄ Qᵀ + Z̄ Q̇ᵀ`, `Q̇̄ = Pᵀ Ż̄ + Ṗᵀ Z̄`; `Ā = P̄` or `P̄ᵀ`.
 /// - Throws: ``TensorError/shapeMismatch(operation:shapes:)`` if not matrices or the inner
 ///   dimensions differ.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 public func matmul<S>(
     _ a: Variable<S>, _ b: Variable<S>, transposeA: Bool = false, transposeB: Bool = false
 ) throws -> Variable<S> {

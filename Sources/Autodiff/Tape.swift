@@ -89,6 +89,8 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Adds `adjoint` (and `tangent`) to the accumulated adjoint of `variable`.
     /// Contributions to nodes that need no adjoint are dropped.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func accumulate(_ variable: Variable<Scalar>, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?) {
         let id = variable.id
         guard requiresAdjoint[id] else { return }
@@ -108,6 +110,8 @@ public final class Tape<Scalar: BLASScalar> {
 
     /// Adds `adjoint` (and `tangent`) into the flat element range starting at `offset` of the
     /// accumulated adjoint of `variable` (the pullback of slicing).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func accumulate(
         _ variable: Variable<Scalar>, offset: Int, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?
     ) {
@@ -124,6 +128,8 @@ public final class Tape<Scalar: BLASScalar> {
     /// output; for a vector of objectives `f`, `seed = α` gives the gradient of `αᵀf`).
     /// The seed's tangent is zero. Afterwards ``adjoint(of:)`` and ``adjointTangent(of:)``
     /// return the accumulated adjoints. The tape can be swept again with another seed.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(from output: Variable<Scalar>, seed: Tensor<Scalar>) throws {
         guard seed.shape == output.value.shape || seed.count == output.value.count else {
             throw TensorError.shapeMismatch(operation: "backward seed", shapes: [output.value.shape, seed.shape])

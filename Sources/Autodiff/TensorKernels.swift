@@ -5,6 +5,8 @@ import LinearAlgebra
 
 extension Tensor {
     /// `self += other` (same element count).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func add(_ other: Tensor) {
         precondition(count == other.count)
         if count == 0 { return }
@@ -14,6 +16,8 @@ extension Tensor {
     }
 
     /// `self += α · other` (same element count).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func add(_ other: Tensor, scaledBy alpha: Scalar) {
         precondition(count == other.count)
         if count == 0 { return }
@@ -23,6 +27,8 @@ extension Tensor {
     }
 
     /// `self[offset ..< offset + other.count] += other` (flat indices).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     mutating func add(_ other: Tensor, atOffset offset: Int) {
         precondition(offset >= 0 && offset + other.count <= count)
         if other.count == 0 { return }
@@ -34,11 +40,15 @@ extension Tensor {
     }
 
     /// A tensor of the same shape with `transform` applied to every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func map(_ transform: (Scalar) -> Scalar) -> Tensor {
         Tensor(uncheckedShape: shape, scalars: scalars.map(transform))
     }
 
     /// Elementwise combination of two tensors of equal count; the result has `self`'s shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func zip(_ other: Tensor, _ combine: (Scalar, Scalar) -> Scalar) -> Tensor {
         precondition(count == other.count)
         var result = [Scalar](repeating: 0, count: count)
@@ -53,6 +63,8 @@ extension Tensor {
     }
 
     /// Elementwise combination of three tensors of equal count.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func zip(_ b: Tensor, _ c: Tensor, _ combine: (Scalar, Scalar, Scalar) -> Scalar) -> Tensor {
         precondition(count == b.count && count == c.count)
         var result = [Scalar](repeating: 0, count: count)
@@ -72,6 +84,8 @@ extension Tensor {
     func scaled(by alpha: Scalar) -> Tensor { map { $0 * alpha } }
 
     /// The sum of all elements.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func sumOfElements() -> Scalar {
         withUnsafeBufferPointer { p in
             var total: Scalar = 0
@@ -84,17 +98,23 @@ extension Tensor {
     func viewed(as newShape: [Int]) -> Tensor { Tensor(uncheckedShape: newShape, scalars: scalars) }
 
     /// A zero tensor of the given shape.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     static func zeroed(_ shape: [Int]) -> Tensor {
         Tensor(uncheckedShape: shape, scalars: .init(repeating: 0, count: shape.reduce(1, *)))
     }
 
     /// A tensor of `count` copies of the single element of `self`, shaped `shape`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func broadcastScalar(to shape: [Int]) -> Tensor {
         Tensor(uncheckedShape: shape, scalars: .init(repeating: scalars[0], count: shape.reduce(1, *)))
     }
 }
 
 /// Adds two optional tangents, where `nil` means zero.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func addTangents<S: BLASScalar>(_ a: Tensor<S>?, _ b: Tensor<S>?) -> Tensor<S>? {
     switch (a, b) {
     case (nil, nil): return nil

@@ -1,1 +1,0 @@
-// The Autodiff module. See docs/architecture.md.

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Wall-clock seconds of `body`.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// The median of `repeats` timings of `body` after `warmup` untimed runs.
+func medianSeconds(repeats: Int, warmup: Int = 2, _ body: () throws -> Void) rethrows -> Double {
+    for _ in 0..<warmup { try body() }
+    var samples: [Double] = []
+    for _ in 0..<repeats { samples.append(try seconds(body)) }
+    samples.sort()
+    return samples[samples.count / 2]
+}
+
+/// One JSON line from a dictionary (keys sorted, for stable output).
+func jsonLine(_ object: [String: Any]) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Rounds for display.
+func rounded(_ value: Double, _ digits: Int = 3) -> Double {
+    let scale = pow(10, Double(digits))
+    return (value * scale).rounded() / scale
+}

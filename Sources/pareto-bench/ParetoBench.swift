@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Release-mode benchmarks of ParetoKit. Each prints human-readable lines and, with `--json`,
+/// ends with one JSON line that scripts read. Speed figures are ratios measured in the same
+/// process (e.g. HVP ÷ gradient, achieved GFLOPS ÷ sgemm GFLOPS), never absolute promises.
+@main
+struct ParetoBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pareto-bench",
+        abstract: "Benchmarks of ParetoKit's kernels (run with swift run -c release).",
+        subcommands: [HVPBenchmark.self])
+}
