@@ -21,19 +21,34 @@ public enum AutodiffError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A differentiable vector objective `f: Rⁿ → Rᵐ` recorded on a ``Tape``.
-///
-/// Conformers implement ``objectives(_:)``; the extension provides values, the Jacobian
-/// (all `m` gradients), and weighted Hessian-vector products `H(α) v = Σ αᵢ ∇²fᵢ(x) v` by
-/// forward-over-reverse differentiation. Every result is checked for non-finite values and
-/// reported with ``AutodiffError/nonFinite(quantity:index:)``.
-public protocol VectorObjective {
+/// A twice-differentiable vector function `f: Rⁿ → Rᵐ` with the derivative products that
+/// Pareto analysis needs: values, the Jacobian, weighted gradients and weighted
+/// Hessian-vector products. The expansion, the optimisers and MINRES use only this interface,
+/// so a tape-recorded objective (``VectorObjective``) and a hand-fused kernel are interchangeable.
+public protocol DifferentiableVectorFunction {
     /// The scalar type of the computation.
     associatedtype Scalar: BLASScalar
     /// `n`, the number of parameters.
     var parameterCount: Int { get }
     /// `m`, the number of objectives.
     var objectiveCount: Int { get }
+    /// `f(x)`.
+    func values(at x: [Scalar]) throws -> [Scalar]
+    /// `f(x)` and the `m × n` Jacobian, one row (gradient) per objective.
+    func valuesAndJacobian(at x: [Scalar]) throws -> (values: [Scalar], jacobian: [[Scalar]])
+    /// `f(x)` and `Σ αᵢ ∇fᵢ(x)`.
+    func valuesAndWeightedGradient(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar])
+    /// `f(x)`, `Σ αᵢ ∇fᵢ(x)` and `Σ αᵢ ∇²fᵢ(x) v`.
+    func hessianVectorProduct(at x: [Scalar], along v: [Scalar], weights: [Scalar]) throws -> HessianVectorProduct<Scalar>
+}
+
+/// A differentiable vector objective `f: Rⁿ → Rᵐ` recorded on a ``Tape``.
+///
+/// Conformers implement ``objectives(_:)``; the extension provides values, the Jacobian
+/// (all `m` gradients), and weighted Hessian-vector products `H(α) v = Σ αᵢ ∇²fᵢ(x) v` by
+/// forward-over-reverse differentiation. Every result is checked for non-finite values and
+/// reported with ``AutodiffError/nonFinite(quantity:index:)``.
+public protocol VectorObjective: DifferentiableVectorFunction {
     /// Records `f(x)` for a flat parameter variable `x` of shape `[n]`; returns `m` values
     /// (any shape with `m` elements).
     func objectives(_ x: Variable<Scalar>) throws -> Variable<Scalar>
@@ -41,6 +56,13 @@ public protocol VectorObjective {
 
 /// The results of one forward-over-reverse sweep.
 public struct HessianVectorProduct<Scalar: BLASScalar> {
+    /// Creates a result from its parts.
+    public init(values: [Scalar], weightedGradient: [Scalar], product: [Scalar]) {
+        self.values = values
+        self.weightedGradient = weightedGradient
+        self.product = product
+    }
+
     /// `f(x)`, the `m` objective values.
     public var values: [Scalar]
     /// `∇(αᵀf)(x) = Σ αᵢ ∇fᵢ(x)`.
