@@ -133,7 +133,7 @@ public struct SafetensorsTensor: Equatable, Sendable {
             fraction &= 0x03FF
             return sign | (UInt32(unbiased + 127) << 23) | (fraction << 13)
         default:
-            return sign | ((exponent - 15 + 127) << 23) | (fraction << 13)
+            return sign | ((exponent + (127 - 15)) << 23) | (fraction << 13)
         }
     }
 
