@@ -93,6 +93,14 @@ final class SafetensorsValidationTests: XCTestCase {
             }())
     }
 
+    func testDeeplyNestedHeaderIsRejectedWithoutCrashing() {
+        let depth = 100_000
+        let header = #"{"__metadata__":"# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        guard case .invalidJSON? = thrownError({ try parse(header: header, payload: []) }) else {
+            return XCTFail("expected invalid JSON")
+        }
+    }
+
     func testHeaderNotAnObject() {
         assertThrows(.headerNotObject) { try parse(header: "[1,2,3] ", payload: []) }
     }
