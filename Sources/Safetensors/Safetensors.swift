@@ -1,1 +1,0 @@
-// The Safetensors module. See docs/architecture.md.
