@@ -65,6 +65,19 @@ public func pow<S>(_ x: Variable<S>, _ p: S) -> Variable<S> {
         secondDerivative: { p * (p - 1) * .pow($0, p - 2) })
 }
 
+/// `xᵏ` for an integer exponent `k`, elementwise (exact for negative `x`).
+public func pow<S>(_ x: Variable<S>, _ k: Int) -> Variable<S> {
+    func power(_ v: S, _ e: Int) -> S {
+        if e < 0 { return 1 / power(v, -e) }
+        var result: S = 1
+        for _ in 0..<e { result *= v }
+        return result
+    }
+    return x.tape.elementwise(
+        x, value: { power($0, k) }, derivative: { S(k) * power($0, k - 1) },
+        secondDerivative: { S(k * (k - 1)) * power($0, k - 2) })
+}
+
 /// `x²`, elementwise (exact for negative `x`, unlike `pow` with a real exponent).
 public func square<S>(_ x: Variable<S>) -> Variable<S> {
     x.tape.elementwise(x, value: { $0 * $0 }, derivative: { 2 * $0 }, secondDerivative: { _ in 2 })

@@ -16,7 +16,8 @@ public protocol BenchmarkProblem: VectorObjective, Sendable where Scalar == Doub
     func distanceToParetoFront(_ objectives: [Double]) -> Double
     /// The Euclidean distance in parameter space from `x` to the analytic Pareto set.
     func distanceToParetoSet(_ x: [Double]) -> Double
-    /// A point of the analytic Pareto set whose first objective is `f1` (within the front's range).
+    /// A point of the analytic Pareto set whose first objective is `f1`, or the nearest such
+    /// point when `f1` lies outside the front's range (or in a gap of a disconnected front).
     func paretoOptimalPoint(firstObjective f1: Double) -> [Double]
 }
 

@@ -61,7 +61,7 @@ public struct ZDT: BenchmarkProblem {
             f1 = x1
             g = try (1.0 + 10.0 * Double(n - 1)) + sum(square(rest) - cos(rest * (4 * .pi)) * 10.0)
         case .zdt6:
-            f1 = try 1.0 - exp(x1 * -4.0) * pow(sin(x1 * (6 * .pi)), 6)
+            f1 = try 1.0 - exp(x1 * -4.0) * pow(sin(x1 * (6 * .pi)), 6 as Int)
             g = 1.0 + pow(sum(rest) * (1.0 / Double(n - 1)), 0.25) * 9.0
         }
         let ratio = try f1 / g
@@ -127,8 +127,11 @@ public struct ZDT: BenchmarkProblem {
             func value(_ t: Double) -> Double { 1 - .exp(-4 * t) * .pow(.sin(6 * .pi * t), 6) }
             for _ in 0..<200 { let mid = (lo + hi) / 2; if value(mid) < f1 { lo = mid } else { hi = mid } }
             x[0] = (lo + hi) / 2
+        } else if kind == .zdt3 {
+            // The nearest point of the disconnected set.
+            x[0] = Self.zdt3Regions.map { min(max(f1, $0.lowerBound), $0.upperBound) }.min { abs($0 - f1) < abs($1 - f1) }!
         } else {
-            x[0] = f1
+            x[0] = min(max(f1, 0), 1)
         }
         return x
     }

@@ -9,6 +9,8 @@ final class OperationDerivativeTests: XCTestCase {
         try checkOperation("log", inputShapes: [[7]], domain: 0.5...2) { log($0[0]) }
         try checkOperation("sqrt", inputShapes: [[7]], domain: 0.5...2) { sqrt($0[0]) }
         try checkOperation("pow 2.5", inputShapes: [[7]], domain: 0.5...2) { pow($0[0], 2.5) }
+        try checkOperation("integer pow 3", inputShapes: [[7]]) { pow($0[0], 3 as Int) }
+        try checkOperation("integer pow −2", inputShapes: [[7]], domain: 0.5...2) { pow($0[0], -2 as Int) }
         try checkOperation("square", inputShapes: [[7]]) { square($0[0]) }
         try checkOperation("tanh", inputShapes: [[2, 5]]) { tanh($0[0] * 2.0) }
         try checkOperation("sigmoid", inputShapes: [[2, 5]]) { sigmoid($0[0] * 3.0) }
