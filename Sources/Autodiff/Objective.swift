@@ -114,7 +114,7 @@ extension VectorObjective {
             seed[i] = 1
             try tape.backward(from: output, seed: Tensor(vector: seed))
             let row = tape.adjoint(of: input).scalars
-            try check(row, "gradient of objective \(i)")
+            try check(row, "gradient of objective \(i + 1)")
             rows.append(row)
         }
         return (output.value.scalars, rows)

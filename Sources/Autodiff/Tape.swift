@@ -140,6 +140,9 @@ public final class Tape<Scalar: BLASScalar> {
         adjoints[output.id] = Tensor(uncheckedShape: output.value.shape, scalars: seed.scalars)
         for id in stride(from: output.id, through: 0, by: -1) {
             guard let pullback = pullbacks[id], let adjoint = adjoints[id] else { continue }
+            // An exactly zero adjoint (and tangent) contributes nothing; skipping it also keeps an
+            // infinite local derivative on a branch the seed does not reach from turning 0·∞ into NaN.
+            if adjoint.isZero && (adjointTangents[id]?.isZero ?? true) { continue }
             try pullback(adjoint, adjointTangents[id], self)
             if id != output.id {
                 adjoints[id] = inputsKeepAdjoint(id) ? adjoint : nil

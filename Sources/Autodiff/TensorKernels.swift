@@ -83,6 +83,9 @@ extension Tensor {
     /// `α · self`.
     func scaled(by alpha: Scalar) -> Tensor { map { $0 * alpha } }
 
+    /// Whether every element is exactly zero.
+    var isZero: Bool { withUnsafeBufferPointer { $0.allSatisfy { $0 == 0 } } }
+
     /// The sum of all elements.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -148,8 +148,15 @@ final class OperationValueAndErrorTests: XCTestCase {
         // sqrt at 0: finite value, infinite derivative.
         let root = ClosureObjective<Double>(parameterCount: 2, objectiveCount: 1) { sum(sqrt($0)) }
         XCTAssertThrowsError(try root.valuesAndJacobian(at: [0, 1])) { error in
-            XCTAssertEqual(error as? AutodiffError, .nonFinite(quantity: "gradient of objective 0", index: 0))
+            XCTAssertEqual(error as? AutodiffError, .nonFinite(quantity: "gradient of objective 1", index: 0))
         }
+        // f1 = x1 has a finite gradient at x1 = 0 even though f2 = √x1 has none: the Jacobian's
+        // first row is reported, the second is the one that fails.
+        let pair = ClosureObjective<Double>(parameterCount: 1, objectiveCount: 2) { try concatenate([$0, sqrt($0)]) }
+        XCTAssertThrowsError(try pair.valuesAndJacobian(at: [0])) { error in
+            XCTAssertEqual(error as? AutodiffError, .nonFinite(quantity: "gradient of objective 2", index: 0))
+        }
+        XCTAssertEqual(try pair.valuesAndWeightedGradient(at: [0], weights: [1, 0]).gradient, [1])
         XCTAssertThrowsError(try root.hessianVectorProduct(at: [1, 1], along: [.nan, 0], weights: [1])) { error in
             XCTAssertEqual(error as? AutodiffError, .nonFinite(quantity: "direction", index: 0))
         }

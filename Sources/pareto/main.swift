@@ -1,1 +1,0 @@
-print("pareto: not yet")
