@@ -1,1 +1,0 @@
-// The Expansion module. See docs/architecture.md.

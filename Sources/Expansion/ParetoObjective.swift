@@ -1,0 +1,181 @@
+import Autodiff
+import Foundation
+import LinearAlgebra
+
+/// Evaluation counts in the cost unit of Ma et al. (2020, §6): every call of the objectives,
+/// of the gradients (one Jacobian, all `m` rows from one forward pass) and of a Hessian-vector
+/// product counts as one.
+public struct EvaluationCounts: Codable, Equatable, Sendable {
+    /// Calls of `f(x)` alone.
+    public var objectives = 0
+    /// Calls of `(f(x), ∇f(x))`.
+    public var gradients = 0
+    /// Calls of `H(α) v`.
+    public var hvps = 0
+
+    public init(objectives: Int = 0, gradients: Int = 0, hvps: Int = 0) {
+        self.objectives = objectives
+        self.gradients = gradients
+        self.hvps = hvps
+    }
+
+    /// The total number of evaluations.
+    public var total: Int { objectives + gradients + hvps }
+}
+
+/// Errors of the expansion algorithms.
+public enum ExpansionError: Error, Equatable, CustomStringConvertible {
+    case dimensionMismatch(argument: String, expected: Int, actual: Int)
+    case invalidOption(String)
+    case degenerateDirection(String)
+    case invalidParameter(t: Double)
+
+    public var description: String {
+        switch self {
+        case .dimensionMismatch(let argument, let expected, let actual):
+            return "\(argument) has \(actual) components, expected \(expected)"
+        case .invalidOption(let reason): return reason
+        case .degenerateDirection(let reason): return "no expansion direction: \(reason)"
+        case .invalidParameter(let t): return "t = \(t) is outside [-1, 1]"
+        }
+    }
+}
+
+/// The objectives `f: Rⁿ → Rᵐ` an expansion works on, in double precision, with optional box
+/// bounds, counting every evaluation and timing gradients and HVPs.
+///
+/// Values and gradients come from one ``DifferentiableVectorFunction``; Hessian-vector
+/// products may come from another (the reference setting for networks: gradients on the whole
+/// training set, HVPs on one mini-batch). Scalars are converted at the boundary, so a Float32
+/// network and a Float64 analytic problem look the same here. Not thread-safe.
+public final class ParetoObjective {
+    /// `n`.
+    public let parameterCount: Int
+    /// `m`.
+    public let objectiveCount: Int
+    /// Lower and upper bounds per variable, or `nil` (unconstrained).
+    public let bounds: (lower: [Double], upper: [Double])?
+    /// Evaluations so far.
+    public private(set) var counts = EvaluationCounts()
+    /// Seconds spent in gradient evaluations so far.
+    public private(set) var gradientSeconds = 0.0
+    /// Seconds spent in Hessian-vector products so far.
+    public private(set) var hvpSeconds = 0.0
+
+    private let valuesBody: ([Double]) throws -> [Double]
+    private let jacobianBody: ([Double]) throws -> (values: [Double], jacobian: [[Double]])
+    private let hvpBody: ([Double], [Double], [Double]) throws -> [Double]
+
+    /// An objective whose values, gradients and HVPs all come from `function`.
+    public convenience init<F: DifferentiableVectorFunction>(
+        _ function: F, bounds: (lower: [Double], upper: [Double])? = nil
+    ) throws {
+        try self.init(values: function, curvature: function, bounds: bounds)
+    }
+
+    /// An objective with values and gradients from `values` and Hessian-vector products from
+    /// `curvature` (same `n` and `m`).
+    /// - Throws: ``ExpansionError`` if the dimensions or bounds disagree.
+    public init<F: DifferentiableVectorFunction, H: DifferentiableVectorFunction>(
+        values function: F, curvature: H, bounds: (lower: [Double], upper: [Double])? = nil
+    ) throws {
+        guard function.parameterCount == curvature.parameterCount else {
+            throw ExpansionError.dimensionMismatch(argument: "curvature function", expected: function.parameterCount, actual: curvature.parameterCount)
+        }
+        guard function.objectiveCount == curvature.objectiveCount else {
+            throw ExpansionError.dimensionMismatch(argument: "curvature objectives", expected: function.objectiveCount, actual: curvature.objectiveCount)
+        }
+        if let bounds {
+            guard bounds.lower.count == function.parameterCount, bounds.upper.count == function.parameterCount else {
+                throw ExpansionError.dimensionMismatch(argument: "bounds", expected: function.parameterCount, actual: bounds.lower.count)
+            }
+            if let i = bounds.lower.indices.first(where: { !(bounds.lower[$0] <= bounds.upper[$0]) }) {
+                throw ExpansionError.invalidOption("bound \(i): lower \(bounds.lower[i]) exceeds upper \(bounds.upper[i])")
+            }
+        }
+        parameterCount = function.parameterCount
+        objectiveCount = function.objectiveCount
+        self.bounds = bounds
+        valuesBody = { x in try function.values(at: x.map { F.Scalar($0) }).map(Double.init) }
+        jacobianBody = { x in
+            let (values, jacobian) = try function.valuesAndJacobian(at: x.map { F.Scalar($0) })
+            return (values.map(Double.init), jacobian.map { $0.map(Double.init) })
+        }
+        hvpBody = { x, v, weights in
+            try curvature.hessianVectorProduct(
+                at: x.map { H.Scalar($0) }, along: v.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) }
+            ).product.map(Double.init)
+        }
+    }
+
+    private func checkLength(_ x: [Double], _ name: String, _ expected: Int) throws {
+        guard x.count == expected else { throw ExpansionError.dimensionMismatch(argument: name, expected: expected, actual: x.count) }
+    }
+
+    /// `f(x)` (one objective evaluation).
+    public func values(at x: [Double]) throws -> [Double] {
+        try checkLength(x, "parameters", parameterCount)
+        counts.objectives += 1
+        return try valuesBody(x)
+    }
+
+    /// `f(x)` and `∇f(x)` (one gradient evaluation).
+    public func valuesAndJacobian(at x: [Double]) throws -> (values: [Double], jacobian: [[Double]]) {
+        try checkLength(x, "parameters", parameterCount)
+        counts.gradients += 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try jacobianBody(x)
+    }
+
+    /// `H(α) v = Σ αᵢ ∇²fᵢ(x) v` (one HVP evaluation).
+    public func hessianVectorProduct(at x: [Double], along v: [Double], weights: [Double]) throws -> [Double] {
+        try checkLength(x, "parameters", parameterCount)
+        try checkLength(v, "direction", parameterCount)
+        try checkLength(weights, "weights", objectiveCount)
+        counts.hvps += 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { hvpSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try hvpBody(x, v, weights)
+    }
+
+    /// The Euclidean projection of `x` onto the box (identity without bounds).
+    public func project(_ x: [Double]) -> [Double] {
+        guard let bounds else { return x }
+        return x.indices.map { min(max(x[$0], bounds.lower[$0]), bounds.upper[$0]) }
+    }
+
+    /// The variables that are free at `x`: all but those on a bound that every objective's
+    /// gradient pushes outward (`∂fₖ/∂xᵢ ≥ 0` for all `k` at a lower bound, `≤ 0` at an upper
+    /// bound). Fixing the others is the active-set form of the KKT conditions for box
+    /// constraints: Pareto stationarity and tangents are taken in the free coordinates.
+    public func freeVariables(at x: [Double], jacobian: [[Double]]) -> [Int] {
+        guard let bounds else { return Array(0..<parameterCount) }
+        return (0..<parameterCount).filter { i in
+            let scale = max(1, abs(bounds.lower[i]), abs(bounds.upper[i])) * 1e-12
+            if x[i] <= bounds.lower[i] + scale && jacobian.allSatisfy({ $0[i] >= 0 }) { return false }
+            if x[i] >= bounds.upper[i] - scale && jacobian.allSatisfy({ $0[i] <= 0 }) { return false }
+            return true
+        }
+    }
+}
+
+/// Vector helpers on `[Double]` used by the expansion (short vectors or one pass each).
+enum Vector {
+    static func dot(_ a: [Double], _ b: [Double]) -> Double { Vectors.dot(a, b) }
+    static func norm(_ a: [Double]) -> Double { Vectors.norm(a) }
+    static func restrict(_ a: [Double], to indices: [Int]) -> [Double] { indices.map { a[$0] } }
+    static func embed(_ a: [Double], at indices: [Int], count: Int) -> [Double] {
+        var full = [Double](repeating: 0, count: count)
+        for (value, i) in zip(a, indices) { full[i] = value }
+        return full
+    }
+    static func adding(_ a: [Double], _ b: [Double], scaledBy s: Double) -> [Double] {
+        var result = a
+        Vectors.axpy(s, b, &result)
+        return result
+    }
+    static func distance(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+    }
+}
