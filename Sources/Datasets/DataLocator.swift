@@ -262,7 +262,7 @@ public struct DataLocator: Sendable {
             for python in Self.children(of: library) where python.lastPathComponent.hasPrefix("python3") {
                 for name in ["site-packages", "dist-packages"] {
                     let packages = python.appendingPathComponent(name)
-                    if Self.isDirectory(packages) && !result.contains(packages) { result.append(packages) }
+                    if Self.isDirectory(packages) && !result.contains(where: { $0.path == packages.path }) { result.append(packages) }
                 }
             }
         }
