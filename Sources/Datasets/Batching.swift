@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// The shuffled mini-batches of one epoch: a permutation of `0..<count` drawn with
 /// ``SeededGenerator`` (seed `seed`, stream `tag + epoch`, Fisher–Yates), cut into consecutive
 /// groups of `batchSize`. With `dropLast == false` every index appears exactly once per epoch
@@ -67,4 +69,13 @@ public struct BatchIterator: IteratorProtocol, Sendable {
 /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` for invalid arguments.
 public func batches(count: Int, size: Int, seed: UInt64, epoch: Int, dropLast: Bool = false) throws -> BatchSchedule {
     try BatchSchedule(count: count, batchSize: size, seed: seed, epoch: epoch, dropLast: dropLast)
+}
+
+/// The gathered mini-batches of epoch `epoch` of a MultiMNIST dataset, as tensors of `Scalar`
+/// (see ``MultiDigitDataset/batches(size:seed:epoch:dropLast:as:)``).
+/// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` for invalid arguments.
+public func batches<Scalar>(
+    of dataset: MultiDigitDataset, size: Int, seed: UInt64, epoch: Int, dropLast: Bool = false, as type: Scalar.Type = Float.self
+) throws -> GatheredBatches<Scalar> {
+    try dataset.batches(size: size, seed: seed, epoch: epoch, dropLast: dropLast, as: type)
 }

@@ -57,7 +57,7 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The training and test digits a command uses, and a sentence saying where they came from.
-public struct DataSelection: Sendable {
+public struct DataSelection: Sendable, CustomStringConvertible {
     /// Which data set.
     public let kind: DatasetKind
     /// Training digits.

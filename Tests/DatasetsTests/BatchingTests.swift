@@ -42,6 +42,7 @@ final class BatchingTests: XCTestCase {
         let floatBatches = Array(try dataset.batches(size: 16, seed: 2, epoch: 1, as: Float.self))
         let doubleBatches = Array(try dataset.batches(size: 16, seed: 2, epoch: 1, as: Double.self))
         XCTAssertEqual(floatBatches.count, 4)
+        XCTAssertEqual(Array(try batches(of: dataset, size: 16, seed: 2, epoch: 1, as: Double.self)).map(\.indices), doubleBatches.map(\.indices))
         for ((indices, floats), doubles) in zip(zip(schedule, floatBatches), doubleBatches) {
             XCTAssertEqual(floats.indices, Array(indices))
             XCTAssertEqual(floats.images.shape, [indices.count, 1, 14, 14])
