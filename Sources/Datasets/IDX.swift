@@ -42,7 +42,7 @@ public struct DigitImages: Sendable, Equatable {
     }
 
     /// The images at `indices`, in that order. Indices must lie in `0..<count`.
-    public func gathered(_ indices: [Int]) -> DigitImages {
+    func gathered(_ indices: [Int]) -> DigitImages {
         var result = [UInt8]()
         result.reserveCapacity(indices.count * pixelsPerImage)
         for index in indices { result.append(contentsOf: image(at: index)) }

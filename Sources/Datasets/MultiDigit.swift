@@ -127,7 +127,7 @@ public struct MultiDigitDataset: Sendable {
         let sourceRows = (0..<side).map { $0 * Self.canvasSide / side }
         images.withUnsafeMutableBufferPointer { output in
             for (k, recipe) in recipes.enumerated() {
-                let canvas = Self.compose(
+                let canvas = Self.composeUnchecked(
                     left: digits.images.image(at: recipe.leftSource), right: digits.images.image(at: recipe.rightSource),
                     leftOffset: recipe.leftOffset, rightOffset: recipe.rightOffset)
                 let base = k * pixelsPerImage
@@ -153,9 +153,25 @@ public struct MultiDigitDataset: Sendable {
     }
 
     /// The 36×36 canvas (row-major) with `left` (28×28) pasted at `(leftOffset, leftOffset)` and
-    /// `right` at `(rightOffset, rightOffset)`, values added and clipped to 255. Offsets must lie
-    /// in `0...8` so both digits fit.
+    /// `right` at `(rightOffset, rightOffset)`, values added and clipped to 255.
+    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` unless both digits have
+    ///   784 pixels and both offsets lie in `0...8` (so the digits fit on the canvas).
     public static func compose(
+        left: ArraySlice<UInt8>, right: ArraySlice<UInt8>, leftOffset: Int, rightOffset: Int
+    ) throws -> [UInt8] {
+        let fits = 0...(canvasSide - digitSide)
+        guard left.count == digitSide * digitSide, right.count == digitSide * digitSide,
+            fits.contains(leftOffset), fits.contains(rightOffset)
+        else {
+            throw DatasetError.invalidArgument(
+                operation: "MultiDigitDataset.compose",
+                reason: "needs two 28×28 digits and offsets in \(fits); got \(left.count) and \(right.count) pixels, offsets \(leftOffset) and \(rightOffset)")
+        }
+        return composeUnchecked(left: left, right: right, leftOffset: leftOffset, rightOffset: rightOffset)
+    }
+
+    /// ``compose(left:right:leftOffset:rightOffset:)`` for arguments known to be valid.
+    static func composeUnchecked(
         left: ArraySlice<UInt8>, right: ArraySlice<UInt8>, leftOffset: Int, rightOffset: Int
     ) -> [UInt8] {
         var sum = [UInt16](repeating: 0, count: canvasSide * canvasSide)

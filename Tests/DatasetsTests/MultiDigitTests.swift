@@ -103,10 +103,12 @@ final class MultiDigitTests: XCTestCase {
         for (pair, count) in counts { XCTAssertEqual(Double(count), 1000, accuracy: 156, "\(pair)") }
     }
 
-    func testComposeAddsAndClips() {
+    func testComposeAddsAndClips() throws {
         let left = ArraySlice([UInt8](repeating: 100, count: 784))
         let right = ArraySlice([UInt8](repeating: 200, count: 784))
-        let canvas = MultiDigitDataset.compose(left: left, right: right, leftOffset: 0, rightOffset: 8)
+        let canvas = try MultiDigitDataset.compose(left: left, right: right, leftOffset: 0, rightOffset: 8)
+        XCTAssertThrowsError(try MultiDigitDataset.compose(left: left, right: right, leftOffset: 0, rightOffset: 9))
+        XCTAssertThrowsError(try MultiDigitDataset.compose(left: left.dropLast(), right: right, leftOffset: 0, rightOffset: 4))
         XCTAssertEqual(canvas.count, 1296)
         XCTAssertEqual(canvas[0], 100)  // (0, 0): left only
         XCTAssertEqual(canvas[7 * 36 + 7], 100)  // (7, 7): left only
