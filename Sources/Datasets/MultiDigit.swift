@@ -1,0 +1,279 @@
+import LinearAlgebra
+
+/// How one composite image was made: which source digits, pasted where.
+public struct CompositeRecipe: Sendable, Equatable {
+    /// Index (in the source ``LabeledDigits``) of the top-left digit.
+    public let leftSource: Int
+    /// Index (in the source ``LabeledDigits``) of the bottom-right digit.
+    public let rightSource: Int
+    /// The left digit's top-left corner on the 36×36 canvas is `(leftOffset, leftOffset)`: `a ∈ 0...4`.
+    public let leftOffset: Int
+    /// The right digit's top-left corner is `(rightOffset, rightOffset)`: `4 + b`, `b ∈ 0...4`.
+    public let rightOffset: Int
+
+    /// Creates a recipe.
+    public init(leftSource: Int, rightSource: Int, leftOffset: Int, rightOffset: Int) {
+        self.leftSource = leftSource
+        self.rightSource = rightSource
+        self.leftOffset = leftOffset
+        self.rightOffset = rightOffset
+    }
+}
+
+/// MultiMNIST / MultiFashionMNIST (Sener & Koltun, NeurIPS 2018; Lin et al., ParetoMTL,
+/// NeurIPS 2019): two 28×28 digits overlaid on a 36×36 canvas, one towards the top left and one
+/// towards the bottom right, resized to `side × side`. Task 1 is the left digit's class,
+/// task 2 the right digit's.
+///
+/// Construction (DESIGN.md, "Data"), deterministic from a seed:
+/// 1. Round `r = 0, 1, …` uses `SeededGenerator(seed: seed, stream: tag + r)` and draws two
+///    permutations σ, π of the `N` source digits, then, for each composite `j` of the round in
+///    order, offsets `(a, b)` uniform on `{0…4}²` minus `(4, 0)` (rejection sampling).
+///    Composite `j` pairs left digit `σ(j)` with right digit `π(j)`; over a full round every
+///    digit is a left digit once and a right digit once, so digit `i` is paired with
+///    `π(σ⁻¹(i))`, image `i` of a random permutation of the same split, as in the public
+///    construction (a digit may be paired with itself, as there).
+///    If `count > N`, further rounds follow with fresh permutations; composite `k` belongs to
+///    round `k / N`. A smaller `count` is a prefix of a larger one with the same seed.
+/// 2. The left digit is pasted with its top-left corner at `(a, a)`, the right digit at
+///    `(4 + b, 4 + b)`; overlapping pixel values are added and clipped to 255.
+///    "Never both zero overlap": the right digit's displacement from the left one is
+///    `4 + b − a ∈ 0…8`, which is zero — the two digits exactly on top of each other — only for
+///    `(a, b) = (4, 0)`; that pair is excluded, so the displacement lies in `1…8`, 24 equally
+///    likely offset pairs.
+/// 3. Nearest-neighbour resize to `side × side`: output pixel `(y, x)` is canvas pixel
+///    `(⌊36·y / side⌋, ⌊36·x / side⌋)` (for side 28: `⌊9y/7⌋`; for 14: `⌊18y/7⌋`).
+/// 4. Normalisation `(p / 255 − 0.1307) / 0.3081` (MNIST training mean and standard deviation).
+public struct MultiDigitDataset: Sendable {
+    /// Side of the canvas the digits are pasted on.
+    public static let canvasSide = 36
+    /// Side of a source digit.
+    public static let digitSide = 28
+    /// Largest random offset `a` (left) or `b` (right).
+    public static let maximumJitter = 4
+    /// Extra diagonal shift of the right digit.
+    public static let rightShift = 4
+    /// Normalisation mean (MNIST training pixels / 255).
+    public static let mean: Float = 0.1307
+    /// Normalisation standard deviation (MNIST training pixels / 255).
+    public static let standardDeviation: Float = 0.3081
+    /// Stream tag of the construction's generators (ASCII "MULT" in the upper 32 bits).
+    static let streamTag: UInt64 = 0x4D55_4C54 << 32
+
+    /// Number of composites.
+    public let count: Int
+    /// Side of each output image.
+    public let side: Int
+    /// The normalised images, `count × 1 × side × side` (NCHW), row-major.
+    public let images: [Float]
+    /// Class of each composite's left (top-left) digit: task 1.
+    public let leftLabels: [Int]
+    /// Class of each composite's right (bottom-right) digit: task 2.
+    public let rightLabels: [Int]
+    /// How each composite was made.
+    public let recipes: [CompositeRecipe]
+    /// Name of the source the digits came from.
+    public let sourceName: String
+
+    /// Builds `count` composites from `digits` (see the type's documentation).
+    /// - Parameters:
+    ///   - digits: the source split (28×28 images); composites use only these digits.
+    ///   - count: number of composites (`nil`: one per source digit).
+    ///   - seed: the seed; equal seeds give identical datasets.
+    ///   - side: output side, 28 (MultiMNIST) or 14 (the small network of Ma et al.); any of 1...36.
+    /// - Throws: ``DatasetError/wrongImageShape(source:rows:columns:required:)`` for digits that are
+    ///   not 28×28, ``DatasetError/invalidArgument(operation:reason:)`` for a negative count, a side
+    ///   outside 1...36, or composites requested from an empty source.
+    public init(digits: LabeledDigits, count: Int? = nil, seed: UInt64, side: Int = 28) throws {
+        let operation = "MultiDigitDataset"
+        let sourceCount = digits.count
+        let count = count ?? sourceCount
+        guard digits.images.rows == Self.digitSide, digits.images.columns == Self.digitSide else {
+            throw DatasetError.wrongImageShape(
+                source: digits.sourceName, rows: digits.images.rows, columns: digits.images.columns,
+                required: "MultiMNIST needs 28×28 digits")
+        }
+        guard count >= 0 else { throw DatasetError.invalidArgument(operation: operation, reason: "negative count \(count)") }
+        guard (1...Self.canvasSide).contains(side) else {
+            throw DatasetError.invalidArgument(operation: operation, reason: "side \(side) outside 1...\(Self.canvasSide)")
+        }
+        guard count == 0 || sourceCount > 0 else {
+            throw DatasetError.invalidArgument(operation: operation, reason: "\(count) composites requested from an empty source")
+        }
+
+        var recipes: [CompositeRecipe] = []
+        recipes.reserveCapacity(count)
+        var round: UInt64 = 0
+        while recipes.count < count {
+            var generator = SeededGenerator(seed: seed, stream: Self.streamTag &+ round)
+            let lefts = try generator.permutation(count: sourceCount)
+            let rights = try generator.permutation(count: sourceCount)
+            for j in 0..<min(sourceCount, count - recipes.count) {
+                var a: Int, b: Int
+                repeat {
+                    a = generator.uniformIndex(below: Self.maximumJitter + 1)
+                    b = generator.uniformIndex(below: Self.maximumJitter + 1)
+                } while a == Self.maximumJitter && b == 0
+                recipes.append(
+                    CompositeRecipe(leftSource: lefts[j], rightSource: rights[j], leftOffset: a, rightOffset: Self.rightShift + b))
+            }
+            round += 1
+        }
+
+        let pixelsPerImage = side * side
+        var images = [Float](repeating: 0, count: count * pixelsPerImage)
+        // Normalised value of each byte, computed once.
+        let table = (0...255).map { Self.normalize(UInt8($0)) }
+        let sourceRows = (0..<side).map { $0 * Self.canvasSide / side }
+        images.withUnsafeMutableBufferPointer { output in
+            for (k, recipe) in recipes.enumerated() {
+                let canvas = Self.composeUnchecked(
+                    left: digits.images.image(at: recipe.leftSource), right: digits.images.image(at: recipe.rightSource),
+                    leftOffset: recipe.leftOffset, rightOffset: recipe.rightOffset)
+                let base = k * pixelsPerImage
+                for y in 0..<side {
+                    for x in 0..<side {
+                        output[base + y * side + x] = table[Int(canvas[sourceRows[y] * Self.canvasSide + sourceRows[x]])]
+                    }
+                }
+            }
+        }
+        self.count = count
+        self.side = side
+        self.images = images
+        self.leftLabels = recipes.map { Int(digits.labels[$0.leftSource]) }
+        self.rightLabels = recipes.map { Int(digits.labels[$0.rightSource]) }
+        self.recipes = recipes
+        self.sourceName = digits.sourceName
+    }
+
+    /// `(p / 255 − mean) / standardDeviation` in `Float`.
+    public static func normalize(_ pixel: UInt8) -> Float {
+        (Float(pixel) / 255 - mean) / standardDeviation
+    }
+
+    /// The 36×36 canvas (row-major) with `left` (28×28) pasted at `(leftOffset, leftOffset)` and
+    /// `right` at `(rightOffset, rightOffset)`, values added and clipped to 255.
+    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` unless both digits have
+    ///   784 pixels and both offsets lie in `0...8` (so the digits fit on the canvas).
+    public static func compose(
+        left: ArraySlice<UInt8>, right: ArraySlice<UInt8>, leftOffset: Int, rightOffset: Int
+    ) throws -> [UInt8] {
+        let fits = 0...(canvasSide - digitSide)
+        guard left.count == digitSide * digitSide, right.count == digitSide * digitSide,
+            fits.contains(leftOffset), fits.contains(rightOffset)
+        else {
+            throw DatasetError.invalidArgument(
+                operation: "MultiDigitDataset.compose",
+                reason: "needs two 28×28 digits and offsets in \(fits); got \(left.count) and \(right.count) pixels, offsets \(leftOffset) and \(rightOffset)")
+        }
+        return composeUnchecked(left: left, right: right, leftOffset: leftOffset, rightOffset: rightOffset)
+    }
+
+    /// ``compose(left:right:leftOffset:rightOffset:)`` for arguments known to be valid.
+    static func composeUnchecked(
+        left: ArraySlice<UInt8>, right: ArraySlice<UInt8>, leftOffset: Int, rightOffset: Int
+    ) -> [UInt8] {
+        var sum = [UInt16](repeating: 0, count: canvasSide * canvasSide)
+        for (digit, offset) in [(left, leftOffset), (right, rightOffset)] {
+            var index = digit.startIndex
+            for y in 0..<digitSide {
+                let row = (y + offset) * canvasSide + offset
+                for x in 0..<digitSide {
+                    sum[row + x] += UInt16(digit[index])
+                    index += 1
+                }
+            }
+        }
+        return sum.map { UInt8(min($0, 255)) }
+    }
+
+    /// The normalised pixels of composite `index` (`side × side`, row-major).
+    public func image(at index: Int) -> ArraySlice<Float> {
+        images[index * side * side..<(index + 1) * side * side]
+    }
+
+    /// The composites at `indices` as an NCHW tensor `[n, 1, side, side]` and their labels,
+    /// `labels[0]` = left digits (task 1), `labels[1]` = right digits (task 2).
+    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` for an index out of range.
+    public func batch<Scalar: BLASScalar>(_ indices: some Collection<Int>, as _: Scalar.Type = Float.self) throws
+        -> MultiDigitBatch<Scalar>
+    {
+        if let bad = indices.first(where: { !(0..<count).contains($0) }) {
+            throw DatasetError.invalidArgument(operation: "MultiDigitDataset.batch", reason: "index \(bad) outside 0..<\(count)")
+        }
+        return gather(Array(indices))
+    }
+
+    /// ``batch(_:as:)`` for indices known to be valid.
+    func gather<Scalar: BLASScalar>(_ indices: [Int]) -> MultiDigitBatch<Scalar> {
+        let pixelsPerImage = side * side
+        var scalars = [Scalar]()
+        scalars.reserveCapacity(indices.count * pixelsPerImage)
+        for index in indices {
+            for value in image(at: index) { scalars.append(Scalar(value)) }
+        }
+        return MultiDigitBatch(
+            images: Tensor(uncheckedShape: [indices.count, 1, side, side], scalars: scalars),
+            labels: [indices.map { leftLabels[$0] }, indices.map { rightLabels[$0] }],
+            indices: indices)
+    }
+
+    /// Shuffled mini-batches of the composites for one epoch (see ``BatchSchedule``), gathered
+    /// into tensors of `Scalar` (`Float` for training, `Double` for tests).
+    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` for a non-positive size or negative epoch.
+    public func batches<Scalar: BLASScalar>(
+        size: Int, seed: UInt64, epoch: Int, dropLast: Bool = false, as _: Scalar.Type = Float.self
+    ) throws -> GatheredBatches<Scalar> {
+        GatheredBatches(dataset: self, schedule: try BatchSchedule(count: count, batchSize: size, seed: seed, epoch: epoch, dropLast: dropLast))
+    }
+}
+
+/// A mini-batch of composites: images `[n, 1, side, side]`, labels per task
+/// (`labels[0]` left digits, `labels[1]` right digits), and the composites' indices.
+public struct MultiDigitBatch<Scalar: BLASScalar>: Sendable {
+    /// The normalised images, NCHW.
+    public let images: Tensor<Scalar>
+    /// `labels[t][i]`: class of task `t` (0 = left, 1 = right) for image `i`.
+    public let labels: [[Int]]
+    /// Index in the dataset of each image.
+    public let indices: [Int]
+}
+
+/// The gathered mini-batches of one epoch of a ``MultiDigitDataset``.
+public struct GatheredBatches<Scalar: BLASScalar>: Sequence, Sendable {
+    /// The dataset.
+    public let dataset: MultiDigitDataset
+    /// The order and grouping of indices.
+    public let schedule: BatchSchedule
+
+    /// An iterator gathering one batch per step.
+    public func makeIterator() -> Iterator { Iterator(dataset: dataset, indices: schedule.makeIterator()) }
+
+    /// Gathers the batches of a ``BatchIterator``.
+    public struct Iterator: IteratorProtocol {
+        let dataset: MultiDigitDataset
+        var indices: BatchIterator
+
+        /// The next batch, or `nil` after the last.
+        public mutating func next() -> MultiDigitBatch<Scalar>? {
+            indices.next().map { dataset.gather(Array($0)) }
+        }
+    }
+}
+
+extension DataSelection {
+    /// MultiMNIST training and test composites built from this selection's splits: train
+    /// composites only from ``train`` digits (seed `seed`), test composites only from ``test``
+    /// digits (seed `SplitMix64.mix(seed ^ 0x74657374)`, so the two splits use unrelated
+    /// random streams). `nil` counts give one composite per source digit.
+    /// - Throws: the errors of ``MultiDigitDataset/init(digits:count:seed:side:)``.
+    public func multiDigitSplits(trainCount: Int? = nil, testCount: Int? = nil, seed: UInt64, side: Int = 28) throws
+        -> (train: MultiDigitDataset, test: MultiDigitDataset)
+    {
+        (
+            try MultiDigitDataset(digits: train, count: trainCount, seed: seed, side: side),
+            try MultiDigitDataset(digits: test, count: testCount, seed: SplitMix64.mix(seed ^ 0x7465_7374), side: side)
+        )
+    }
+}
