@@ -25,11 +25,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A generator with the given raw xoshiro256** state (for checking against the reference
     /// implementation).
-    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` unless there are four
+    /// - Throws: ``TensorError/invalidArgument(operation:reason:)`` unless there are four
     ///   words, not all zero.
     public init(xoshiroState words: [UInt64]) throws {
         guard words.count == 4, words.contains(where: { $0 != 0 }) else {
-            throw DatasetError.invalidArgument(
+            throw TensorError.invalidArgument(
                 operation: "SeededGenerator", reason: "xoshiro256** needs four state words, not all zero; got \(words)")
         }
         state = (words[0], words[1], words[2], words[3])
@@ -52,16 +52,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A uniform integer in `0..<bound` by Lemire's multiply-and-reject method
     /// ("Fast random integer generation in an interval", ACM TOMACS 2019): unbiased.
-    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` unless `bound > 0`.
+    /// - Throws: ``TensorError/invalidArgument(operation:reason:)`` unless `bound > 0`.
     public mutating func uniformInt(below bound: Int) throws -> Int {
         guard bound > 0 else {
-            throw DatasetError.invalidArgument(operation: "SeededGenerator.uniformInt", reason: "bound \(bound) must be positive")
+            throw TensorError.invalidArgument(operation: "SeededGenerator.uniformInt", reason: "bound \(bound) must be positive")
         }
         return uniformIndex(below: bound)
     }
 
-    /// ``uniformInt(below:)`` for a bound known to be positive.
-    mutating func uniformIndex(below bound: Int) -> Int {
+    /// ``uniformInt(below:)`` for a bound known to be positive (Lemire's unbiased multiply-shift).
+    /// - Precondition: `bound > 0`.
+    public mutating func uniformIndex(below bound: Int) -> Int {
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)
         if product.low < range {
@@ -74,10 +75,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
     /// A uniformly random permutation of `0..<count` by the Fisher–Yates shuffle
     /// (Knuth, TAOCP vol. 2, Algorithm 3.4.2 P): for i = count−1 down to 1, swap element i with
     /// element `uniformInt(below: i + 1)`.
-    /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` if `count < 0`.
+    /// - Throws: ``TensorError/invalidArgument(operation:reason:)`` if `count < 0`.
     public mutating func permutation(count: Int) throws -> [Int] {
         guard count >= 0 else {
-            throw DatasetError.invalidArgument(operation: "SeededGenerator.permutation", reason: "negative count \(count)")
+            throw TensorError.invalidArgument(operation: "SeededGenerator.permutation", reason: "negative count \(count)")
         }
         var result = Array(0..<count)
         var i = count - 1

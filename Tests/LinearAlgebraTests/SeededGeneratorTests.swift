@@ -1,4 +1,4 @@
-import Datasets
+import LinearAlgebra
 import XCTest
 
 final class SeededGeneratorTests: XCTestCase {
