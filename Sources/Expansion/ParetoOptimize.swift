@@ -1,0 +1,161 @@
+import MultiObjective
+
+/// How ``paretoOptimize(_:from:options:)`` steps toward the front.
+public enum ParetoOptimizeMethod: Sendable, Equatable {
+    /// Multiple-gradient descent (Désidéri 2012): step along `−Σ α*ᵢ ∇fᵢ` with the min-norm
+    /// weights `α*`, a common descent direction of every objective.
+    case mgda
+    /// Gradient descent on the weighted sum `Σ wᵢ fᵢ` with fixed weights.
+    case weightedSum([Double])
+}
+
+/// Options of ``paretoOptimize(_:from:options:)``.
+public struct ParetoOptimizeOptions: Sendable, Equatable {
+    /// The descent direction.
+    public var method: ParetoOptimizeMethod = .mgda
+    /// Initial step length `η` of each step `x ← P(x + η d)`.
+    public var stepSize: Double = 0.5
+    /// The most steps taken.
+    public var maxIterations: Int = 100
+    /// Stop when `‖Σ αᵢ ∇fᵢ‖` (free coordinates) is at most this.
+    public var stationarityTolerance: Double = 1e-6
+    /// Also stop when `‖Σ αᵢ ∇fᵢ‖ / maxᵢ ‖∇fᵢ‖` is at most this (scale-free; `nil`: not used).
+    public var relativeStationarityTolerance: Double? = nil
+    /// Halve the step until the Armijo condition holds (every objective decreases by at least
+    /// `10⁻⁴ η ‖d‖²` for MGDA; the weighted sum for weighted-sum steps). Costs objective
+    /// evaluations; without it, steps are taken at `stepSize` blindly (plain SGD style).
+    public var backtracking = true
+
+    public init(
+        method: ParetoOptimizeMethod = .mgda, stepSize: Double = 0.5, maxIterations: Int = 100,
+        stationarityTolerance: Double = 1e-6, relativeStationarityTolerance: Double? = nil, backtracking: Bool = true
+    ) {
+        self.method = method
+        self.stepSize = stepSize
+        self.maxIterations = maxIterations
+        self.stationarityTolerance = stationarityTolerance
+        self.relativeStationarityTolerance = relativeStationarityTolerance
+        self.backtracking = backtracking
+    }
+}
+
+/// A point with its objective values, gradients and stationarity data.
+public struct EvaluatedPoint: Sendable, Equatable {
+    /// `x`.
+    public var parameters: [Double]
+    /// `f(x)`.
+    public var objectives: [Double]
+    /// `∇f(x)`, one row per objective.
+    public var jacobian: [[Double]]
+    /// The free coordinates (see ``ParetoObjective/freeVariables(at:jacobian:)``).
+    public var freeVariables: [Int]
+    /// The min-norm weights `α*` over the free coordinates.
+    public var weights: [Double]
+    /// `c = Σ α*ᵢ ∇fᵢ` on the free coordinates (Ma et al., Prop. 4.1).
+    public var correction: [Double]
+    /// `‖c‖`.
+    public var stationarity: Double
+    /// `‖c‖ / maxᵢ ‖∇fᵢ‖` over the free coordinates.
+    public var relativeStationarity: Double
+
+    /// Evaluates `f`, `∇f`, the free set, `α*` and `c` at `x`.
+    public init(_ objective: ParetoObjective, at x: [Double]) throws {
+        let (values, jacobian) = try objective.valuesAndJacobian(at: x)
+        let free = objective.freeVariables(at: x, jacobian: jacobian)
+        parameters = x
+        objectives = values
+        self.jacobian = jacobian
+        freeVariables = free
+        if free.isEmpty {
+            weights = [Double](repeating: 1 / Double(values.count), count: values.count)
+            correction = []
+            stationarity = 0
+            relativeStationarity = 0
+        } else {
+            let restricted = jacobian.map { Vector.restrict($0, to: free) }
+            let result = try MinNormWeights.correction(gradients: restricted)
+            weights = result.weights
+            correction = result.correction
+            stationarity = Vector.norm(result.correction)
+            relativeStationarity = result.stationarity
+        }
+    }
+}
+
+/// The result of ``paretoOptimize(_:from:options:)``.
+public struct ParetoOptimizeResult: Sendable {
+    /// The final point.
+    public var point: EvaluatedPoint
+    /// Steps taken.
+    public var iterations: Int
+    /// Whether a stationarity tolerance was met.
+    public var converged: Bool
+    /// Stationarity `‖Σ α*ᵢ∇fᵢ‖` at the start point.
+    public var initialStationarity: Double
+    /// Relative stationarity at the start point.
+    public var initialRelativeStationarity: Double
+}
+
+/// ParetoOptimize (Ma et al. 2020, Algorithm 1): brings `x0` back to the Pareto front by
+/// projected descent steps `x ← P(x + η d)`, `P` the projection onto the box (if any), with
+/// `d = −Σ α*ᵢ ∇fᵢ` (MGDA) or `d = −Σ wᵢ ∇fᵢ` (weighted sum) over the free coordinates, until
+/// Pareto stationarity `‖Σ α*ᵢ ∇fᵢ‖ ≤ tolerance` or the iteration cap.
+/// - Throws: Errors of the objective (non-finite values are reported, not stepped over).
+public func paretoOptimize(
+    _ objective: ParetoObjective, from x0: [Double], options: ParetoOptimizeOptions = ParetoOptimizeOptions()
+) throws -> ParetoOptimizeResult {
+    guard options.stepSize > 0, options.stepSize.isFinite else {
+        throw ExpansionError.invalidOption("ParetoOptimize step size must be positive, got \(options.stepSize)")
+    }
+    if case .weightedSum(let w) = options.method, w.count != objective.objectiveCount {
+        throw ExpansionError.dimensionMismatch(argument: "weighted-sum weights", expected: objective.objectiveCount, actual: w.count)
+    }
+    var point = try EvaluatedPoint(objective, at: objective.project(x0))
+    let (initial, initialRelative) = (point.stationarity, point.relativeStationarity)
+    func isStationary(_ p: EvaluatedPoint) -> Bool {
+        p.stationarity <= options.stationarityTolerance
+            || (options.relativeStationarityTolerance.map { p.relativeStationarity <= $0 } ?? false)
+    }
+    var iterations = 0
+    while iterations < options.maxIterations && !isStationary(point) {
+        let free = point.freeVariables
+        let n = objective.parameterCount
+        let direction: [Double]
+        switch options.method {
+        case .mgda:
+            direction = Vector.embed(point.correction.map { -$0 }, at: free, count: n)
+        case .weightedSum(let w):
+            var d = [Double](repeating: 0, count: n)
+            for (weight, row) in zip(w, point.jacobian) { for i in free { d[i] -= weight * row[i] } }
+            direction = d
+        }
+        let directionNormSquared = Vector.dot(direction, direction)
+        if directionNormSquared == 0 { break }
+        var eta = options.stepSize
+        var candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
+        if options.backtracking {
+            // Armijo: every objective (MGDA) or the weighted sum decreases by 1e-4·η‖d‖².
+            func acceptable(_ values: [Double]) -> Bool {
+                let decrease = 1e-4 * eta * directionNormSquared
+                switch options.method {
+                case .mgda: return zip(values, point.objectives).allSatisfy { $0 <= $1 - decrease }
+                case .weightedSum(let w):
+                    return Vector.dot(w, values) <= Vector.dot(w, point.objectives) - decrease
+                }
+            }
+            var halvings = 0
+            while !acceptable(try objective.values(at: candidate)) {
+                halvings += 1
+                if halvings > 40 { break }
+                eta /= 2
+                candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
+            }
+            if halvings > 40 { break }
+        }
+        point = try EvaluatedPoint(objective, at: candidate)
+        iterations += 1
+    }
+    return ParetoOptimizeResult(
+        point: point, iterations: iterations, converged: isStationary(point),
+        initialStationarity: initial, initialRelativeStationarity: initialRelative)
+}
