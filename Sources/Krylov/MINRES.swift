@@ -76,7 +76,9 @@ public enum MINRESStopReason: Sendable, Equatable, CustomStringConvertible {
 public struct MINRESResult: Sendable {
     /// The final iterate `x_k` (SciPy `x`); after an early stop, the current MINRES iterate.
     public var solution: [Double]
-    /// The number `k` of MINRES steps taken (operator products, not counting set-up).
+    /// The index `k` of the returned iterate `x_k`: the number of MINRES steps (operator
+    /// products, not counting set-up), except after ``MINRESStopReason/leastSquaresConverged``,
+    /// where one further step was taken to evaluate the test that certifies `x_k`.
     public var iterations: Int
     /// Why the iteration stopped.
     public var stopReason: MINRESStopReason
@@ -118,10 +120,26 @@ public struct MINRESResult: Sendable {
 ///
 /// The solver allocates its eight work vectors once; the iteration itself allocates nothing.
 ///
-/// Differences from SciPy: the initial residual with a start `x₀` is `b − (A − σI) x₀` (SciPy
-/// computes `b − A x₀`, omitting the shift); `b = 0` is tested before `β₁ = 0` and returns
-/// `x = 0`; the unused display quantities (`qrnorm`, `rhs1`, `rhs2`, `diag`, `epsr`) are not
-/// computed; bad input and non-finite operator output are thrown as ``KrylovError``.
+/// Differences from SciPy:
+/// * When the least-squares test `‖A r‖ ≤ tol ‖A‖ ‖r‖` ends the iteration in step `k`, the
+///   iterate `x_{k−1}` is returned (with `iterations = k − 1`), because SciPy's `Arnorm`
+///   estimate `φ̄_k √(γ̄_k² + δ̄_{k+1}²)` is the one of `r_{k−1}`. SciPy returns `x_k`, which on a
+///   singular inconsistent system can be useless: once the Krylov space of `range(A)` is
+///   exhausted, `γ_k ≈ 0` and the step adds a huge `null(A)` component (observed: `‖x‖` from 5
+///   to 10⁶). The previous iterate is kept by the fused update loop at the cost of one store
+///   per entry.
+/// * The initial residual with a start `x₀` is `b − (A − σI) x₀` (SciPy computes `b − A x₀`,
+///   omitting the shift).
+/// * `b = 0` is tested before `β₁ = 0` and returns `x = 0`.
+/// * The display-only quantities (`qrnorm`, `rhs1`, `rhs2`, `diag`, `epsr`) are not computed;
+///   bad input and non-finite operator output are thrown as ``KrylovError``.
+///
+/// Caveat (as in SciPy and `minres.m`): on a singular *inconsistent* system, a tolerance below
+/// what the least-squares test can reach before the Krylov space is exhausted lets `‖x_k‖`
+/// explode, and the residual test `‖r‖ ≤ tol ‖A‖ ‖x‖` then passes spuriously. Use a tolerance
+/// around `1e-8` or larger there, or an iteration cap well below the rank (as Ma et al. do with
+/// `k = 50`); MINRES-QLP (Choi, Paige & Saunders, SIAM J. Sci. Comput. 33(4), 2011) is the
+/// robust alternative.
 ///
 /// - Parameters:
 ///   - A: The symmetric operator (never formed as a matrix).
@@ -250,6 +268,7 @@ public func minres(
     var w = zeros
     var w1 = zeros
     var w2 = zeros
+    var previousX = zeros
     var residualNorms = [Double]()
     residualNorms.reserveCapacity(iterationLimit + 1)
     residualNorms.append(beta1)
@@ -269,7 +288,7 @@ public func minres(
     var sn = 0.0
     var anorm = 0.0
     var acond = 0.0
-    var ynorm = 0.0
+    var ynorm = Vectors.norm(x)
     var arnorm = 0.0
 
     while itn < iterationLimit {
@@ -362,14 +381,15 @@ public func minres(
         swap(&w2, &w)
         var xSquared = v.withUnsafeBufferPointer { vp in w1.withUnsafeBufferPointer { w1p in
             w2.withUnsafeBufferPointer { w2p in w.withUnsafeMutableBufferPointer { wp in
-                x.withUnsafeMutableBufferPointer { xp in
+                x.withUnsafeMutableBufferPointer { xp in previousX.withUnsafeMutableBufferPointer { pp in
                     Kernels.minresUpdate(
                         w: wp.baseAddress!, v: vp.baseAddress!, w1: w1p.baseAddress!, w2: w2p.baseAddress!,
-                        x: xp.baseAddress!, oldEpsilon: oldeps, delta: delta, inverseGamma: 1 / gamma,
-                        phi: phi, n)
-                }
+                        x: xp.baseAddress!, previousX: pp.baseAddress!, oldEpsilon: oldeps, delta: delta,
+                        inverseGamma: 1 / gamma, phi: phi, n)
+                } }
             } }
         } }
+        let previousYnorm = ynorm
         if !xSquared.isFinite {
             let norm = x.withUnsafeBufferPointer { Kernels.scaledNorm($0.baseAddress!, n) }
             xSquared = norm * norm
@@ -401,6 +421,14 @@ public func minres(
             if epsx >= beta1 { istop = .accuracyLimitReached }
             if test2 <= relativeTolerance { istop = .leastSquaresConverged }
             if test1 <= relativeTolerance { istop = .converged }
+        }
+        if istop == .leastSquaresConverged {
+            // test2 measures ‖A r_{k−1}‖, the residual of the previous iterate: return x_{k−1},
+            // the iterate the test certifies (see the doc comment).
+            swap(&x, &previousX)
+            ynorm = previousYnorm
+            itn -= 1
+            residualNorms.removeLast()
         }
         if istop != nil { break }
     }

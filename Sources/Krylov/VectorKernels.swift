@@ -80,11 +80,11 @@ enum Kernels {
     }
 
     /// The MINRES direction and solution update `w ← (v − ε w₁ − δ w₂)/γ`, `x ← x + φ w`,
-    /// returning `xᵀ x` of the updated `x`.
+    /// keeping the previous `x` in `previousX`; returns `xᵀ x` of the updated `x`.
     @inline(__always)
     static func minresUpdate(
         w: UnsafeMutablePointer<Double>, v: UnsafePointer<Double>, w1: UnsafePointer<Double>,
-        w2: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>,
+        w2: UnsafePointer<Double>, x: UnsafeMutablePointer<Double>, previousX: UnsafeMutablePointer<Double>,
         oldEpsilon: Double, delta: Double, inverseGamma: Double, phi: Double, _ n: Int
     ) -> Double {
         var (s0, s1, s2, s3) = (0.0, 0.0, 0.0, 0.0)
@@ -95,10 +95,12 @@ enum Kernels {
             let a2 = (v[i + 2] - oldEpsilon * w1[i + 2] - delta * w2[i + 2]) * inverseGamma
             let a3 = (v[i + 3] - oldEpsilon * w1[i + 3] - delta * w2[i + 3]) * inverseGamma
             w[i] = a0; w[i + 1] = a1; w[i + 2] = a2; w[i + 3] = a3
-            let x0 = x[i] + phi * a0
-            let x1 = x[i + 1] + phi * a1
-            let x2 = x[i + 2] + phi * a2
-            let x3 = x[i + 3] + phi * a3
+            let p0 = x[i], p1 = x[i + 1], p2 = x[i + 2], p3 = x[i + 3]
+            previousX[i] = p0; previousX[i + 1] = p1; previousX[i + 2] = p2; previousX[i + 3] = p3
+            let x0 = p0 + phi * a0
+            let x1 = p1 + phi * a1
+            let x2 = p2 + phi * a2
+            let x3 = p3 + phi * a3
             x[i] = x0; x[i + 1] = x1; x[i + 2] = x2; x[i + 3] = x3
             s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
             i += 4
@@ -106,6 +108,7 @@ enum Kernels {
         while i < n {
             let a = (v[i] - oldEpsilon * w1[i] - delta * w2[i]) * inverseGamma
             w[i] = a
+            previousX[i] = x[i]
             let xi = x[i] + phi * a
             x[i] = xi
             s0 += xi * xi
