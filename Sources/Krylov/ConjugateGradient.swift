@@ -87,16 +87,18 @@ public func conjugateGradient(
     guard iterationLimit >= 0 else {
         throw KrylovError.invalidArgument(solver: solver, argument: "maxIterations", reason: "\(iterationLimit) is negative")
     }
-    let zeros = [Double](repeating: 0, count: n)
     let bnorm = Vectors.norm(b)
     if bnorm == 0 {
-        return CGResult(solution: zeros, iterations: 0, residualNorms: [0], stopReason: .zeroRightHandSide)
+        return CGResult(solution: [Double](repeating: 0, count: n), iterations: 0, residualNorms: [0], stopReason: .zeroRightHandSide)
     }
 
-    // Work vectors: x, r, p, q = A p.
-    var x = x0 ?? zeros
-    var r = b
-    var q = zeros
+    // Work vectors x, r, p, q = A p, each with its own storage so that no copy-on-write can
+    // happen in the loop.
+    var x = [Double](repeating: 0, count: n)
+    if let x0 { x.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: x0) } }
+    var r = [Double](repeating: 0, count: n)
+    r.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: b) }
+    var q = [Double](repeating: 0, count: n)
     if x0 != nil {
         try applyOperator(A, x, into: &q, solver: solver, iteration: 0)
         if let index = q.firstNonFiniteIndex {
@@ -104,7 +106,8 @@ public func conjugateGradient(
         }
         for i in 0..<n { r[i] = b[i] - q[i] }
     }
-    var p = r
+    var p = [Double](repeating: 0, count: n)
+    p.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: r) }
     var rr = Vectors.dot(r, r)
     let threshold = relativeTolerance * bnorm
     var residualNorms = [Double]()

@@ -291,4 +291,33 @@ final class MINRESTests: XCTestCase {
             guard case KrylovError.preconditionerNotSymmetric = error else { return XCTFail("unexpected error \(error)") }
         }
     }
+
+    /// A workspace reused across different solves (shifts, starts, a preconditioner, a
+    /// least-squares stop, an error) gives exactly the results of fresh allocations.
+    func testWorkspaceReuseGivesIdenticalResults() throws {
+        var rng = SplitMix64(seed: 12)
+        let n = 28
+        let a = Dense.randomSymmetric(n, &rng)
+        let op = try DenseMatrixOperator(a)
+        let workspace = MINRESWorkspace(dimension: n)
+        let jacobi = ClosureOperator(dimension: n) { x, y in for i in 0..<n { y[i] = x[i] / (1 + abs(a.scalars[i * n + i])) } }
+        let failing = ClosureOperator(dimension: n) { _, _ in throw OperatorFailure() }
+        XCTAssertThrowsError(try minres(failing, rng.normalVector(n), workspace: workspace))
+        for round in 0..<6 {
+            let b = rng.normalVector(n)
+            let x0: [Double]? = round % 2 == 0 ? nil : rng.normalVector(n)
+            let shift = round % 3 == 0 ? 0 : 0.25
+            let preconditioner: (any LinearOperator)? = round == 4 ? jacobi : nil
+            let fresh = try minres(op, b, start: x0, shift: shift, relativeTolerance: 1e-10, maxIterations: 3 + 5 * round,
+                                   preconditioner: preconditioner, checkSymmetry: round == 2)
+            let reused = try minres(op, b, start: x0, shift: shift, relativeTolerance: 1e-10, maxIterations: 3 + 5 * round,
+                                    preconditioner: preconditioner, checkSymmetry: round == 2, workspace: workspace)
+            XCTAssertEqual(reused.solution, fresh.solution, "round \(round)")
+            XCTAssertEqual(reused.residualNorms, fresh.residualNorms, "round \(round)")
+            XCTAssertEqual(reused.stopReason, fresh.stopReason, "round \(round)")
+        }
+        XCTAssertThrowsError(try minres(op, rng.normalVector(n), workspace: MINRESWorkspace(dimension: n + 1))) { error in
+            guard case KrylovError.dimensionMismatch(_, "workspace", n, n + 1) = error else { return XCTFail("unexpected error \(error)") }
+        }
+    }
 }
