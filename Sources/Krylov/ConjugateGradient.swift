@@ -13,6 +13,7 @@ public enum CGStopReason: Sendable, Equatable, CustomStringConvertible {
     /// ``CGResult/nonPositiveCurvatureDirection``.
     case nonPositiveCurvature
 
+    /// A one-line explanation of the case, for messages and logs.
     public var description: String {
         switch self {
         case .zeroRightHandSide: return "b = 0, so x = 0"

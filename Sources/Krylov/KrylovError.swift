@@ -30,6 +30,7 @@ public enum KrylovError: Error, CustomStringConvertible {
     /// `rᵀ M r < 0` in `iteration`, so `M` is not positive definite (SciPy `istop = 9`).
     case preconditionerNotPositiveDefinite(iteration: Int, value: Double)
 
+    /// A message naming the solver, the argument or iteration, and the measured values.
     public var description: String {
         switch self {
         case .dimensionMismatch(let solver, let argument, let expected, let actual):

@@ -55,6 +55,7 @@ public enum MINRESStopReason: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A one-line explanation of the case, for messages and logs.
     public var description: String {
         switch self {
         case .zeroRightHandSide: return "b = 0, so x = 0"
@@ -132,6 +133,9 @@ public struct MINRESResult: Sendable {
 /// * The initial residual with a start `x₀` is `b − (A − σI) x₀` (SciPy computes `b − A x₀`,
 ///   omitting the shift).
 /// * `b = 0` is tested before `β₁ = 0` and returns `x = 0`.
+/// * If `(A − σI) r₀ = 0` exactly (`β₂ = 0` and `α₁ = 0`), SciPy reports `istop = −1` with the
+///   residual estimate 0, which is false; this is reported as
+///   ``MINRESStopReason/leastSquaresConverged`` with `x = x₀` and residual `‖r₀‖`.
 /// * The display-only quantities (`qrnorm`, `rhs1`, `rhs2`, `diag`, `epsr`) are not computed;
 ///   bad input and non-finite operator output are thrown as ``KrylovError``.
 ///
@@ -380,6 +384,11 @@ public func minres(
         dbar = -cs * beta
         let root = Kernels.hypot(gbar, dbar)
         arnorm = phibar * root
+        if istop == .eigenvectorFound && gbar == 0 {
+            // (A − σI) r₀ = 0: r₀ lies in the null space, x₀ is already a least-squares solution
+            // (SciPy would report x₀ + 0 with the estimate ‖r‖ = 0).
+            istop = .leastSquaresConverged
+        }
 
         // The next rotation Q_k.
         let gamma = max(Kernels.hypot(gbar, beta), eps)

@@ -209,6 +209,21 @@ final class MINRESTests: XCTestCase {
         XCTAssertEqual(result.solution[0], 0)
     }
 
+    /// b in the null space of A − σI (here A = 2I, σ = 2, and the zero operator): x = 0 is the
+    /// minimum-norm least-squares solution and the residual is ‖b‖.
+    func testRightHandSideInTheNullSpace() throws {
+        let twice = ClosureOperator(dimension: 3) { x, y in for i in 0..<3 { y[i] = 2 * x[i] } }
+        let zero = ClosureOperator(dimension: 3) { _, y in for i in 0..<3 { y[i] = 0 } }
+        let b: [Double] = [1, -2, 2]
+        for (op, shift) in [(twice, 2.0), (zero, 0.0)] {
+            let result = try minres(op, b, shift: shift)
+            XCTAssertEqual(result.stopReason, .leastSquaresConverged)
+            XCTAssertEqual(result.solution, [0, 0, 0])
+            XCTAssertEqual(result.iterations, 0)
+            XCTAssertEqual(result.residualNorm, 3, accuracy: 1e-15)
+        }
+    }
+
     /// The k-th iterate does not depend on how the product is computed: dgemm vs a plain loop.
     func testDenseAndClosureOperatorsGiveTheSameIterates() throws {
         var rng = SplitMix64(seed: 9)
