@@ -1,1 +1,0 @@
-// The Krylov module. See docs/architecture.md.
