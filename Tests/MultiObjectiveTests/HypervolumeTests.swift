@@ -122,6 +122,31 @@ final class HypervolumeTests: XCTestCase {
         }
     }
 
+    func testThreeDimensionalSweepOnLargeFrontMatchesSlicing() throws {
+        // More than 64² points, so the staircase's bit tree has three levels. Reference value by
+        // slicing in f3: HV = Σₖ (z₍ₖ₊₁₎ − z₍ₖ₎) · A₍ₖ₎, with A₍ₖ₎ the area dominated by the points
+        // with f3 ≤ z₍ₖ₎, summed column by column over their 2-D front (a ParetoFront, ascending
+        // f1): A = Σⱼ (x₍ⱼ₊₁₎ − x₍ⱼ₎)(1 − y₍ⱼ₎), x₍ₖ₊₁₎ = 1.
+        var rng = SeededGenerator(seed: 14)
+        let points = rng.spherePoints(count: 4_200, dimension: 3)
+        let reference: [Double] = [1, 1, 1]
+        let sorted = points.sorted { $0[2] < $1[2] }
+        var plane = try ParetoFront(dimension: 2)
+        var expected = 0.0
+        for k in sorted.indices {
+            try plane.insert([sorted[k][0], sorted[k][1]])
+            let staircase = plane.points
+            var area = 0.0
+            for j in staircase.indices {
+                let right = j + 1 < staircase.count ? staircase[j + 1][0] : 1
+                area += (right - staircase[j][0]) * (1 - staircase[j][1])
+            }
+            let next = k + 1 < sorted.count ? sorted[k + 1][2] : reference[2]
+            expected += (next - sorted[k][2]) * area
+        }
+        assertClose(try Hypervolume.threeDimensional(points, reference: reference), expected, relative: 1e-11)
+    }
+
     func testDenseZDT2FrontConvergesToOneThird() throws {
         // f2 = 1 − f1² on a uniform grid of f1 in [0, 1]; the dominated region of the exact front
         // w.r.t. (1, 1) has area ∫₀¹ (1 − (1 − x²)) dx = 1/3. A finite sample's staircase lies
