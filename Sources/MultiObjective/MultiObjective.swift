@@ -1,1 +1,0 @@
-// The MultiObjective module. See docs/architecture.md.
