@@ -33,11 +33,13 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         // Reverse mode and forward-over-reverse automatic differentiation.
-        .target(name: "Autodiff", dependencies: ["LinearAlgebra"]),
+        .target(name: "Autodiff", dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]),
         // Matrix-free Krylov solvers (MINRES, CG).
         .target(name: "Krylov", dependencies: ["LinearAlgebra"]),
         // Dominance, fronts, hypervolume, min-norm weights, benchmark problems.
-        .target(name: "MultiObjective", dependencies: ["LinearAlgebra", "Autodiff"]),
+        .target(
+            name: "MultiObjective",
+            dependencies: ["LinearAlgebra", "Autodiff", .product(name: "RealModule", package: "swift-numerics")]),
         // The safetensors file format.
         .target(name: "Safetensors"),
         // IDX / CSV readers, MultiMNIST builder, batching.
@@ -47,7 +49,12 @@ let package = Package(
         // Scalarization trainers that produce checkpoints.
         .target(name: "Training", dependencies: ["Models", "Datasets", "MultiObjective"]),
         // Algorithm 1, continuous parametrisation, stitching.
-        .target(name: "Expansion", dependencies: ["Autodiff", "Krylov", "MultiObjective", "Models"]),
+        .target(
+            name: "Expansion",
+            dependencies: [
+                "Autodiff", "Krylov", "MultiObjective", "Models",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",

@@ -1,4 +1,5 @@
 import LinearAlgebra
+import RealModule
 import MultiObjective
 
 /// Which way chains grow.
@@ -122,7 +123,7 @@ public enum ParetoExpansion {
         let k = options.directions
         func randomBeta(_ index: Int) -> [Double] {
             var generator = SeededGenerator(seed: options.seed, stream: UInt64(point.id) << 16 | UInt64(index))
-            let draws = (0..<m).map { _ in -Swift.log(max(generator.unitDouble(), 1e-300)) }
+            let draws = (0..<m).map { _ in -Double.log(max(generator.unitDouble(), 1e-300)) }
             let total = draws.reduce(0, +)
             return draws.map { $0 / total }
         }
