@@ -5,8 +5,8 @@ import MultiObjective
 public enum DirectionMethod: String, Sendable, Codable, CaseIterable {
     /// Tangent of the Pareto set: MINRES on `H v = (∇fᵀ − c 1ᵀ) β` (Ma et al., eq. 6).
     case tangent
-    /// The right-hand side itself, `(∇fᵀ − c 1ᵀ) β`: plain gradient directions, the paper's
-    /// comparison (Figures 2–3).
+    /// The right-hand side itself, `(∇fᵀ − c 1ᵀ) β` over all coordinates: plain gradient
+    /// directions, the paper's comparison (Figures 2–3).
     case gradient
 }
 
@@ -68,10 +68,18 @@ public func expansionDirection(
     guard beta.count == m else { throw ExpansionError.dimensionMismatch(argument: "beta", expected: m, actual: beta.count) }
     let free = point.freeVariables
     guard !free.isEmpty else { throw ExpansionError.degenerateDirection("every coordinate is fixed by a bound") }
-    // rhs = Σ βᵢ (∇fᵢ − c) on the free coordinates.
-    var rhs = [Double](repeating: 0, count: free.count)
+    // Gradient directions use every coordinate, as raw gradients would (the comparison of
+    // Figures 2–3); tangents are solved on the free coordinates.
+    let coordinates = options.method == .tangent ? free : Array(0..<n)
+    let weights = point.weights
+    // c = Σ α*ᵢ ∇fᵢ and rhs = Σ βᵢ (∇fᵢ − c) on those coordinates.
+    var correction = [Double](repeating: 0, count: coordinates.count)
+    for (alpha, row) in zip(weights, point.jacobian) {
+        for (k, i) in coordinates.enumerated() { correction[k] += alpha * row[i] }
+    }
+    var rhs = [Double](repeating: 0, count: coordinates.count)
     for (b, row) in zip(beta, point.jacobian) {
-        for (k, i) in free.enumerated() { rhs[k] += b * (row[i] - point.correction[k]) }
+        for (k, i) in coordinates.enumerated() { rhs[k] += b * (row[i] - correction[k]) }
     }
     guard Vector.norm(rhs) > 0 else { throw ExpansionError.degenerateDirection("right-hand side (∇fᵀ − c1ᵀ)β is zero") }
     var solution = rhs
@@ -79,7 +87,6 @@ public func expansionDirection(
     var residuals: [Double] = []
     var stop: String? = nil
     if options.method == .tangent {
-        let weights = point.weights
         let x = point.parameters
         let hessian = ClosureOperator(dimension: free.count) { u, y in
             let product = try objective.hessianVectorProduct(at: x, along: Vector.embed(u, at: free, count: n), weights: weights)
@@ -97,7 +104,7 @@ public func expansionDirection(
     guard length > 0, length.isFinite else {
         throw ExpansionError.degenerateDirection("the tangent system's solution is zero (stop: \(stop ?? "-"))")
     }
-    var v = Vector.embed(solution.map { $0 / length }, at: free, count: n)
+    var v = Vector.embed(solution.map { $0 / length }, at: coordinates, count: n)
     var change = point.jacobian.map { Vector.dot($0, v) }
     let flip: Bool
     if let j = favouring { flip = change[j] > 0 } else { flip = change.allSatisfy { $0 > 0 } }
