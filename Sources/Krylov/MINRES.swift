@@ -400,7 +400,7 @@ public func minres(
         // w = (v − oldeps w1 − delta w2) / gamma with w1 = w2, w2 = w; x = x + phi w.
         swap(&w1, &w2)
         swap(&w2, &w)
-        var xSquared = v.withUnsafeBufferPointer { vp in w1.withUnsafeBufferPointer { w1p in
+        let xSquared = v.withUnsafeBufferPointer { vp in w1.withUnsafeBufferPointer { w1p in
             w2.withUnsafeBufferPointer { w2p in w.withUnsafeMutableBufferPointer { wp in
                 x.withUnsafeMutableBufferPointer { xp in previousX.withUnsafeMutableBufferPointer { pp in
                     Kernels.minresUpdate(
@@ -411,13 +411,9 @@ public func minres(
             } }
         } }
         let previousYnorm = ynorm
-        if !xSquared.isFinite {
-            let norm = x.withUnsafeBufferPointer { Kernels.scaledNorm($0.baseAddress!, n) }
-            xSquared = norm * norm
-            ynorm = norm
-        } else {
-            ynorm = xSquared.squareRoot()
-        }
+        // ynorm = ‖x‖; the scaled norm only if the plain sum of squares overflowed.
+        ynorm = xSquared.isFinite
+            ? xSquared.squareRoot() : x.withUnsafeBufferPointer { Kernels.scaledNorm($0.baseAddress!, n) }
 
         gmax = max(gmax, gamma)
         gmin = min(gmin, gamma)

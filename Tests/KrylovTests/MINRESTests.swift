@@ -224,6 +224,23 @@ final class MINRESTests: XCTestCase {
         }
     }
 
+    /// A start whose residual is at the rounding level of ‖A‖ ‖x‖: with tolerance 0, SciPy's
+    /// order of tests makes `‖A‖ ‖x‖ ε ≥ β₁` (istop = 3) override `1 + test1 ≤ 1`.
+    func testAccuracyLimitWhenTheStartIsExactToRounding() throws {
+        let diagonal: [Double] = [1, 2, 3, 4]
+        let op = ClosureOperator(dimension: 4) { x, y in for i in 0..<4 { y[i] = diagonal[i] * x[i] } }
+        let solution: [Double] = [1e9, -2e9, 3e9, 1e9]
+        let b = zip(diagonal, solution).map { $0 * $1 }
+        var x0 = solution
+        x0[0] = x0[0].nextUp
+        x0[1] = x0[1].nextDown
+        let result = try minres(op, b, start: x0, relativeTolerance: 0)
+        XCTAssertEqual(result.stopReason, .accuracyLimitReached)
+        XCTAssertEqual(result.stopReason.scipyIstop, 3)
+        let residual = zip(b, zip(diagonal, result.solution)).map { $0 - $1.0 * $1.1 }
+        XCTAssertLessThan(Dense.norm(residual), 4 * Double.ulpOfOne * 4 * Dense.norm(result.solution))
+    }
+
     /// The k-th iterate does not depend on how the product is computed: dgemm vs a plain loop.
     func testDenseAndClosureOperatorsGiveTheSameIterates() throws {
         var rng = SplitMix64(seed: 9)
