@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets"]),
-        .testTarget(name: "ExpansionTests", dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov"]),
+        .testTarget(name: "ExpansionTests", dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra"]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
     ]
 )

@@ -129,14 +129,16 @@ public func paretoOptimize(
             for (weight, row) in zip(w, point.jacobian) { for i in free { d[i] -= weight * row[i] } }
             direction = d
         }
-        let directionNormSquared = Vector.dot(direction, direction)
-        if directionNormSquared == 0 { break }
+        if Vector.dot(direction, direction) == 0 { break }
         var eta = options.stepSize
         var candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
         if options.backtracking {
-            // Armijo: every objective (MGDA) or the weighted sum decreases by 1e-4·η‖d‖².
-            func acceptable(_ values: [Double]) -> Bool {
-                let decrease = 1e-4 * eta * directionNormSquared
+            // Armijo along the projected arc: with the actual displacement p = x⁺ − x (so that
+            // d·p ≥ 0 under a box projection), every objective (MGDA; d is a common descent
+            // direction) or the weighted sum must decrease by at least 10⁻⁴ d·p.
+            func acceptable(_ values: [Double], _ candidate: [Double]) -> Bool {
+                let displacement = zip(candidate, point.parameters).map { $0 - $1 }
+                let decrease = 1e-4 * Vector.dot(direction, displacement)
                 switch options.method {
                 case .mgda: return zip(values, point.objectives).allSatisfy { $0 <= $1 - decrease }
                 case .weightedSum(let w):
@@ -144,14 +146,14 @@ public func paretoOptimize(
                 }
             }
             var halvings = 0
-            while !acceptable(try objective.values(at: candidate)) {
+            while !acceptable(try objective.values(at: candidate), candidate) && halvings <= 40 {
                 halvings += 1
-                if halvings > 40 { break }
                 eta /= 2
                 candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
             }
             if halvings > 40 { break }
         }
+        if candidate == point.parameters { break }
         point = try EvaluatedPoint(objective, at: candidate)
         iterations += 1
     }

@@ -84,9 +84,12 @@ public enum Stitching {
         for i in families.indices {
             for j in families.indices where j > i {
                 let a = families[i], b = families[j]
+                // Segments are half-open ([start, end), the last one closed) so that a crossing at
+                // a shared sample is found once.
                 for p in 0..<max(0, a.count - 1) {
                     for q in 0..<max(0, b.count - 1) {
-                        guard let (s, u) = crossing(a[p].objectives, a[p + 1].objectives, b[q].objectives, b[q + 1].objectives)
+                        guard let (s, u) = crossing(a[p].objectives, a[p + 1].objectives, b[q].objectives, b[q + 1].objectives),
+                              s < 1 || p == a.count - 2, u < 1 || q == b.count - 2
                         else { continue }
                         let objectives = zip(a[p].objectives, a[p + 1].objectives).map { $0 + s * ($1 - $0) }
                         stitchPoints.append(StitchPoint(

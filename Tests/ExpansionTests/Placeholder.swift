@@ -1,2 +1,0 @@
-import XCTest
-final class ExpansionTestsPlaceholder: XCTestCase { func testBuilds() {} }
