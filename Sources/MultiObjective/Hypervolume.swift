@@ -111,8 +111,10 @@ public enum Hypervolume {
     ///
     /// where `max` is componentwise over the first m−1 objectives (the *limit set*: the part of
     /// the earlier points' boxes inside `pₖ`'s box) and `nds` keeps its non-dominated points.
-    /// The recursion bottoms out at `m = 2` with the sort-and-sum algorithm. Worst case
-    /// exponential in `m`; fast in practice for the small `m` of multi-task learning.
+    /// The recursion bottoms out at `m = 2` with the sort-and-sum algorithm (so for `m = 2` this
+    /// *is* ``twoDimensional(_:reference:)``). Worst case exponential in `m`; fast in practice for
+    /// the small `m` of multi-task learning (e.g. 100 points on a sphere: ~3 ms for m = 4,
+    /// ~10 ms for m = 5, ~60 ms for m = 6 on this project's 2-core machine).
     /// - Throws: ``MultiObjectiveError`` on invalid input or `reference.count < 2`.
     public static func wfg(_ points: [[Double]], reference: [Double]) throws -> Double {
         guard reference.count >= 2 else {
