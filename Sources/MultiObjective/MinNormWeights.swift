@@ -42,26 +42,49 @@ public struct ParetoCorrection: Sendable, Equatable {
 /// NeurIPS 2018; Ma et al., ICML 2020, Problem (3)). `x` is Pareto stationary iff the minimum is 0.
 /// `−Σ α*ᵢ gᵢ` is a common descent direction when it is non-zero.
 public enum MinNormWeights {
-    /// The largest `m` for which ``solve(gram:)`` runs the exact support enumeration
-    /// (``supportEnumeration(gram:)`` solves `2ᵐ − 1` small linear systems).
+    /// The largest `m` accepted by ``supportEnumeration(gram:)`` (`2ᵐ − 1` small linear systems).
     public static let maximumExactObjectives = 12
 
-    /// `α*` for a Gram matrix: the closed form for `m ≤ 2` (``twoObjectives(gram:)``), the exact
-    /// support enumeration for `3 ≤ m ≤` ``maximumExactObjectives``.
+    /// `α*` for a Gram matrix: the closed form for `m ≤ 2` (``twoObjectives(gram:)``), otherwise
+    /// Wolfe's minimum-norm-point active-set method (``activeSet(gram:)``). Should its optimality
+    /// certificate fail (a degenerate case), the support enumeration is used for
+    /// `m ≤` ``maximumExactObjectives``.
     /// - Throws: ``MultiObjectiveError`` if `gram` is not a square, symmetric, finite matrix with
-    ///   non-negative diagonal, or if `m >` ``maximumExactObjectives`` (use
-    ///   ``frankWolfe(gram:maxIterations:tolerance:)`` there).
+    ///   non-negative diagonal, or if no method certifies an optimum.
     public static func solve(gram: Tensor<Double>) throws -> MinNormSolution {
         let (g, m) = try validatedGram(gram, operation: "MinNormWeights.solve")
         switch m {
         case 1: return MinNormSolution(weights: [1], normSquared: g[0])
         case 2: return closedForm(g)
-        case ...maximumExactObjectives: return enumerateSupports(g, m: m)
         default:
+            if let solution = minimumNormPoint(g, m: m), isOptimal(solution.weights, g, m: m) { return solution }
+            if m <= maximumExactObjectives { return enumerateSupports(g, m: m) }
             throw MultiObjectiveError.invalidArgument(
                 operation: "MinNormWeights.solve",
-                reason: "\(m) objectives exceed the exact solver's limit of \(maximumExactObjectives); use frankWolfe(gram:)")
+                reason: "the active-set method did not certify an optimum for \(m) objectives; try frankWolfe(gram:)")
         }
+    }
+
+    /// The exact minimiser by Wolfe's minimum-norm-point algorithm (P. Wolfe, "Finding the
+    /// nearest point in a polytope", Math. Programming 11, 1976), written on the Gram matrix.
+    ///
+    /// The iterate is `x = Σ_{i ∈ S} λᵢ gᵢ` over a *corral* `S` of affinely independent
+    /// gradients. Major cycle: pick `j = argminᵢ (Gλ)ᵢ` (the gradient most opposed to `x`); if
+    /// `λᵀGλ − (Gλ)ⱼ ≤ 10⁻¹⁵ · maxᵢ Gᵢᵢ`, `x` is optimal (the KKT conditions of
+    /// `min αᵀGα` on the simplex hold); otherwise add `j` to `S`. Minor cycle: the minimiser `μ`
+    /// of the norm on the affine hull of `S` solves the bordered system
+    /// `[G_SS 1; 1ᵀ 0] [μ; −ν] = [0; 1]` (LAPACK `dgesv`); if `μ > 0` it becomes `λ`, otherwise
+    /// step from `λ` towards `μ` until the first weight reaches 0, drop it, and repeat.
+    /// Finite; each step solves one system of size `|S| + 1 ≤ m + 1`.
+    /// - Throws: ``MultiObjectiveError`` on an invalid Gram matrix or if the iteration breaks down
+    ///   numerically (singular corral system).
+    public static func activeSet(gram: Tensor<Double>) throws -> MinNormSolution {
+        let (g, m) = try validatedGram(gram, operation: "MinNormWeights.activeSet")
+        guard let solution = minimumNormPoint(g, m: m) else {
+            throw MultiObjectiveError.invalidArgument(
+                operation: "MinNormWeights.activeSet", reason: "numerical breakdown (singular corral system)")
+        }
+        return solution
     }
 
     /// `α*` for gradients given as `m` vectors of equal length (Gram via BLAS `ddot`, see
@@ -281,6 +304,80 @@ public enum MinNormWeights {
             }
         }
         return MinNormSolution(weights: best, normSquared: Swift.max(0, quadraticForm(g, best, m: m)))
+    }
+
+    /// Wolfe's algorithm on a validated Gram matrix; `nil` on numerical breakdown.
+    private static func minimumNormPoint(_ g: [Double], m: Int) -> MinNormSolution? {
+        let scale = (0..<m).map { g[$0 * m + $0] }.max() ?? 0
+        if scale == 0 {
+            return MinNormSolution(weights: [Double](repeating: 1 / Double(m), count: m), normSquared: 0)
+        }
+        let scaled = g.map { $0 / scale }
+        let tolerance = 1e-15
+        var support = [(0..<m).min { scaled[$0 * m + $0] < scaled[$1 * m + $1] }!]
+        var lambda = [1.0]
+        for _ in 0..<(100 * m) {
+            let gLambda = (0..<m).map { i in
+                support.indices.reduce(0.0) { $0 + scaled[i * m + support[$1]] * lambda[$1] }
+            }
+            let value = support.indices.reduce(0.0) { $0 + lambda[$1] * gLambda[support[$1]] }
+            let j = (0..<m).min { gLambda[$0] < gLambda[$1] }!
+            if value - gLambda[j] <= tolerance || support.contains(j) { break }
+            support.append(j)
+            lambda.append(0)
+            while true {
+                guard let mu = affineMinimizer(scaled, m: m, support: support) else { return nil }
+                if mu.allSatisfy({ $0 > tolerance }) {
+                    lambda = mu
+                    break
+                }
+                var step = 1.0
+                var leaving = -1
+                for a in mu.indices where mu[a] <= tolerance && lambda[a] - mu[a] > 0 {
+                    let candidate = lambda[a] / (lambda[a] - mu[a])
+                    if leaving < 0 || candidate < step { step = candidate; leaving = a }
+                }
+                if leaving < 0 { return nil }
+                lambda = mu.indices.map { step * mu[$0] + (1 - step) * lambda[$0] }
+                lambda[leaving] = 0
+                let kept = lambda.indices.filter { lambda[$0] > tolerance }
+                if kept.isEmpty { return nil }
+                support = kept.map { support[$0] }
+                lambda = kept.map { lambda[$0] }
+            }
+        }
+        let total = lambda.reduce(0, +)
+        var alpha = [Double](repeating: 0, count: m)
+        for (a, i) in support.enumerated() { alpha[i] = lambda[a] / total }
+        return MinNormSolution(weights: alpha, normSquared: Swift.max(0, quadraticForm(g, alpha, m: m)))
+    }
+
+    /// The minimiser of `μᵀ G_SS μ` subject to `Σ μ = 1` (no sign constraint), or `nil` if the
+    /// bordered system is singular.
+    private static func affineMinimizer(_ g: [Double], m: Int, support: [Int]) -> [Double]? {
+        let k = support.count
+        var bordered = [Double](repeating: 0, count: (k + 1) * (k + 1))
+        for a in 0..<k {
+            for b in 0..<k { bordered[a * (k + 1) + b] = g[support[a] * m + support[b]] }
+            bordered[a * (k + 1) + k] = 1
+            bordered[k * (k + 1) + a] = 1
+        }
+        var rhs = [Double](repeating: 0, count: k + 1)
+        rhs[k] = 1
+        guard let solution = try? LAPACK.solve(
+            Tensor(uncheckedShape: [k + 1, k + 1], scalars: bordered), Tensor(vector: rhs))
+        else { return nil }
+        let mu = Array(solution.scalars.prefix(k))
+        return mu.allSatisfy({ $0.isFinite }) ? mu : nil
+    }
+
+    /// The KKT certificate of `min αᵀGα` on the simplex: `(Gα)ᵢ ≥ αᵀGα` for every `i`, to
+    /// `10⁻¹² · maxᵢ Gᵢᵢ` (equality on the support follows from `Σ αᵢ (Gα)ᵢ = αᵀGα`).
+    private static func isOptimal(_ alpha: [Double], _ g: [Double], m: Int) -> Bool {
+        let scale = (0..<m).map { g[$0 * m + $0] }.max() ?? 0
+        let gAlpha = multiply(g, alpha, m: m)
+        let value = dot(alpha, gAlpha)
+        return gAlpha.allSatisfy { $0 >= value - 1e-12 * scale }
     }
 
     private static func multiply(_ g: [Double], _ x: [Double], m: Int) -> [Double] {

@@ -13,6 +13,7 @@ public enum MultiObjectiveError: Error, Equatable, Sendable, CustomStringConvert
     /// An argument is invalid for a reason stated in `reason`.
     case invalidArgument(operation: String, reason: String)
 
+    /// A one-line message naming the operation and the offending input.
     public var description: String {
         switch self {
         case .dimensionMismatch(let operation, let expected, let actual, let index):

@@ -103,6 +103,26 @@ final class HypervolumeTests: XCTestCase {
         }
     }
 
+    func testCoordinatesAcrossZeroAndSignedZeros() throws {
+        // Translating the points and the reference together leaves the hypervolume unchanged.
+        // Shifted grids straddle 0 (negative keys in the radix sort) and contain −0.0 and +0.0,
+        // which are equal coordinates.
+        var rng = SeededGenerator(seed: 15)
+        for m in 2...3 {
+            for trial in 0..<10 {
+                let grid = rng.integerPoints(count: trial < 5 ? 9 : 700, dimension: m, levels: 5)
+                let shifted = grid.map { p in p.map { v -> Double in v == 2 ? (Bool.random(using: &rng) ? -0.0 : 0.0) : (v - 2) / 4 } }
+                let unshifted = grid.map { p in p.map { ($0 - 2) / 4 + 10 } }
+                let reference = [Double](repeating: 0.3, count: m)
+                let expected = try Hypervolume.wfg(unshifted, reference: reference.map { $0 + 10 })
+                assertClose(try Hypervolume.compute(shifted, reference: reference), expected, relative: 1e-12, "m=\(m)")
+                if grid.count <= 10 {
+                    assertClose(inclusionExclusionHypervolume(shifted, reference: reference), expected, relative: 1e-12)
+                }
+            }
+        }
+    }
+
     func testWFGAgreesWithSweepsOnLargerRandomSets() throws {
         var rng = SeededGenerator(seed: 13)
         for m in 2...3 {

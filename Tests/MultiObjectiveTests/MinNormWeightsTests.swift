@@ -119,6 +119,41 @@ final class MinNormWeightsTests: XCTestCase {
         }
     }
 
+    /// Wolfe's active-set method against the exhaustive support enumeration (two independent
+    /// exact solvers), including affinely dependent gradients (m > n + 1, duplicates) where the
+    /// corral must stay affinely independent, and the KKT certificate for m beyond enumeration.
+    func testActiveSetAgreesWithSupportEnumeration() throws {
+        var rng = SeededGenerator(seed: 46)
+        for m in 3...8 {
+            for (trial, n) in [5, 12, 20, 3, 2].enumerated() {
+                var gradients = randomGradients(m, n, &rng)
+                if trial == 4 { gradients[m - 1] = gradients[0] }
+                let gram = try MinNormWeights.gramMatrix(gradients)
+                let scale = gram.scalars.max()!
+                let active = try MinNormWeights.activeSet(gram: gram)
+                let enumerated = try MinNormWeights.supportEnumeration(gram: gram)
+                XCTAssertEqual(active.normSquared, enumerated.normSquared, accuracy: 1e-12 * scale, "m=\(m) n=\(n)")
+                XCTAssertEqual(active.weights.reduce(0, +), 1, accuracy: 1e-14)
+                XCTAssertTrue(active.weights.allSatisfy { $0 >= 0 })
+                if n >= m {
+                    // Generic gradients, n ≥ m: G is positive definite and the minimiser unique.
+                    for (a, b) in zip(active.weights, enumerated.weights) { XCTAssertEqual(a, b, accuracy: 1e-9) }
+                }
+            }
+        }
+        for m in [16, 30] {
+            let gradients = randomGradients(m, 40, &rng)
+            let gram = try MinNormWeights.gramMatrix(gradients)
+            let solution = try MinNormWeights.solve(gram: gram)
+            let alpha = solution.weights
+            let gAlpha = (0..<m).map { i in (0..<m).reduce(0.0) { $0 + gram.scalars[i * m + $1] * alpha[$1] } }
+            let value = zip(alpha, gAlpha).reduce(0.0) { $0 + $1.0 * $1.1 }
+            let scale = gram.scalars.max()!
+            for i in 0..<m { XCTAssertGreaterThanOrEqual(gAlpha[i], value - 1e-12 * scale, "KKT m=\(m)") }
+            XCTAssertEqual(alpha.reduce(0, +), 1, accuracy: 1e-14)
+        }
+    }
+
     func testHandCases() throws {
         // Orthogonal unit gradients: α = (½, ½), ‖(½, ½)‖² = ½.
         let orthogonal = try MinNormWeights.solve(gradients: [[1, 0], [0, 1]])
@@ -160,7 +195,7 @@ final class MinNormWeightsTests: XCTestCase {
         XCTAssertThrowsError(try MinNormWeights.solve(gram: Tensor(shape: [2, 2], scalars: [1, .nan, .nan, 1])))
         XCTAssertThrowsError(try MinNormWeights.solve(gram: Tensor(shape: [2, 2], scalars: [-1, 0, 0, 1])))
         XCTAssertThrowsError(try MinNormWeights.solve(gram: Tensor(shape: [0, 0], scalars: [])))
-        XCTAssertThrowsError(try MinNormWeights.solve(gram: Tensor(shape: [13, 13], repeating: 1)))
+        XCTAssertThrowsError(try MinNormWeights.supportEnumeration(gram: Tensor(shape: [13, 13], repeating: 1)))
         XCTAssertThrowsError(try MinNormWeights.solve(gradients: [[1, 2], [1]]))
         XCTAssertThrowsError(try MinNormWeights.solve(gradients: []))
         XCTAssertThrowsError(try MinNormWeights.combination(of: [[1, 2]], weights: [0.5, 0.5]))
