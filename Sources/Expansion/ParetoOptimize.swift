@@ -17,9 +17,10 @@ public struct ParetoOptimizeOptions: Sendable, Equatable {
     public var stepSize: Double = 0.5
     /// The most steps taken.
     public var maxIterations: Int = 100
-    /// Stop when `‖Σ αᵢ ∇fᵢ‖` (free coordinates) is at most this.
+    /// Stop when the method's descent direction is at most this long (free coordinates):
+    /// `‖Σ α*ᵢ ∇fᵢ‖` for MGDA, `‖Σ wᵢ ∇fᵢ‖` for a weighted sum.
     public var stationarityTolerance: Double = 1e-6
-    /// Also stop when `‖Σ αᵢ ∇fᵢ‖ / maxᵢ ‖∇fᵢ‖` is at most this (scale-free; `nil`: not used).
+    /// Also stop when that length divided by `maxᵢ ‖∇fᵢ‖` is at most this (scale-free; `nil`: not used).
     public var relativeStationarityTolerance: Double? = nil
     /// Halve the step until the Armijo condition holds (every objective decreases by at least
     /// `10⁻⁴ η ‖d‖²` for MGDA; the weighted sum for weighted-sum steps). Costs objective
@@ -112,23 +113,28 @@ public func paretoOptimize(
     }
     var point = try EvaluatedPoint(objective, at: objective.project(x0))
     let (initial, initialRelative) = (point.stationarity, point.relativeStationarity)
-    func isStationary(_ p: EvaluatedPoint) -> Bool {
-        p.stationarity <= options.stationarityTolerance
-            || (options.relativeStationarityTolerance.map { p.relativeStationarity <= $0 } ?? false)
-    }
-    var iterations = 0
-    while iterations < options.maxIterations && !isStationary(point) {
-        let free = point.freeVariables
-        let n = objective.parameterCount
-        let direction: [Double]
+    // The descent direction of the method on the free coordinates; its norm is the
+    // stationarity measure that stops the iteration (‖Σ α*ᵢ∇fᵢ‖ for MGDA, ‖Σ wᵢ∇fᵢ‖ for a
+    // weighted sum, whose minimisers need not be stationary in the MGDA sense and vice versa).
+    func descent(_ p: EvaluatedPoint) -> [Double] {
         switch options.method {
         case .mgda:
-            direction = Vector.embed(point.correction.map { -$0 }, at: free, count: n)
+            return Vector.embed(p.correction.map { -$0 }, at: p.freeVariables, count: objective.parameterCount)
         case .weightedSum(let w):
-            var d = [Double](repeating: 0, count: n)
-            for (weight, row) in zip(w, point.jacobian) { for i in free { d[i] -= weight * row[i] } }
-            direction = d
+            var d = [Double](repeating: 0, count: objective.parameterCount)
+            for (weight, row) in zip(w, p.jacobian) { for i in p.freeVariables { d[i] -= weight * row[i] } }
+            return d
         }
+    }
+    func isStationary(_ p: EvaluatedPoint, _ direction: [Double]) -> Bool {
+        let norm = Vector.norm(direction)
+        let largest = p.jacobian.map { Vector.norm(Vector.restrict($0, to: p.freeVariables)) }.max() ?? 0
+        return norm <= options.stationarityTolerance
+            || (options.relativeStationarityTolerance.map { norm <= $0 * largest } ?? false)
+    }
+    var iterations = 0
+    var direction = descent(point)
+    while iterations < options.maxIterations && !isStationary(point, direction) {
         if Vector.dot(direction, direction) == 0 { break }
         var eta = options.stepSize
         var candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
@@ -155,9 +161,10 @@ public func paretoOptimize(
         }
         if candidate == point.parameters { break }
         point = try EvaluatedPoint(objective, at: candidate)
+        direction = descent(point)
         iterations += 1
     }
     return ParetoOptimizeResult(
-        point: point, iterations: iterations, converged: isStationary(point),
+        point: point, iterations: iterations, converged: isStationary(point, direction),
         initialStationarity: initial, initialRelativeStationarity: initialRelative)
 }
