@@ -22,8 +22,11 @@ public struct ExpansionOptions: Sendable, Equatable {
     public var stepSize: Double = 0.05
     /// Tangent solve.
     public var direction = DirectionOptions()
-    /// ParetoOptimize after each step (and of the seed before expanding).
+    /// ParetoOptimize after each step.
     public var optimize = ParetoOptimizeOptions()
+    /// ParetoOptimize of the seed before expanding (`nil`: the same as ``optimize``). A
+    /// Chebyshev seed lands inside concave fronts, where MGDA from a poor start may stop at an end.
+    public var seedOptimize: ParetoOptimizeOptions? = nil
     /// Chain steering.
     public var steering: Steering = .bothWays
     /// Seed of the random β draws (each point and direction has its own stream, so results
@@ -109,7 +112,7 @@ public enum ParetoExpansion {
         guard x0.count == objective.parameterCount else {
             throw ExpansionError.dimensionMismatch(argument: "seed", expected: objective.parameterCount, actual: x0.count)
         }
-        let optimized = try paretoOptimize(objective, from: x0, options: options.optimize)
+        let optimized = try paretoOptimize(objective, from: x0, options: options.seedOptimize ?? options.optimize)
         let seed = ExpansionPoint(
             id: 0, parent: nil, heading: nil, directionIndex: 0, point: optimized.point, direction: nil,
             minresIterations: 0, residualNorms: [], optimizeIterations: optimized.iterations)

@@ -7,6 +7,11 @@ public enum ParetoOptimizeMethod: Sendable, Equatable {
     case mgda
     /// Gradient descent on the weighted sum `Σ wᵢ fᵢ` with fixed weights.
     case weightedSum([Double])
+    /// Descent on the weighted Chebyshev scalarisation `maxᵢ wᵢ fᵢ` (ideal point 0): the
+    /// min-norm direction of the ε-active objectives (`wᵢfᵢ ≥ (1 − 10⁻²) maxₖ wₖfₖ`), with
+    /// Armijo on the maximum. Unlike weighted sums it reaches concave parts of a front
+    /// (Miettinen 1999, §3.4), so it gives interior seeds on ZDT2.
+    case chebyshev([Double])
 }
 
 /// Options of ``paretoOptimize(_:from:options:)``.
@@ -108,22 +113,47 @@ public func paretoOptimize(
     guard options.stepSize > 0, options.stepSize.isFinite else {
         throw ExpansionError.invalidOption("ParetoOptimize step size must be positive, got \(options.stepSize)")
     }
-    if case .weightedSum(let w) = options.method, w.count != objective.objectiveCount {
-        throw ExpansionError.dimensionMismatch(argument: "weighted-sum weights", expected: objective.objectiveCount, actual: w.count)
+    switch options.method {
+    case .weightedSum(let w), .chebyshev(let w):
+        guard w.count == objective.objectiveCount, w.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw ExpansionError.invalidOption("scalarisation weights must be \(objective.objectiveCount) non-negative numbers, got \(w)")
+        }
+    case .mgda: break
     }
     var point = try EvaluatedPoint(objective, at: objective.project(x0))
     let (initial, initialRelative) = (point.stationarity, point.relativeStationarity)
     // The descent direction of the method on the free coordinates; its norm is the
     // stationarity measure that stops the iteration (‖Σ α*ᵢ∇fᵢ‖ for MGDA, ‖Σ wᵢ∇fᵢ‖ for a
     // weighted sum, whose minimisers need not be stationary in the MGDA sense and vice versa).
-    func descent(_ p: EvaluatedPoint) -> [Double] {
+    func descent(_ p: EvaluatedPoint) throws -> (direction: [Double], objectives: [Int]) {
+        let n = objective.parameterCount, free = p.freeVariables
+        let restricted = p.jacobian.map { Vector.restrict($0, to: free) }
+        func minNormDirection(_ members: [Int]) throws -> [Double] {
+            let combination = try MinNormWeights.correction(gradients: members.map { restricted[$0] }).correction
+            return Vector.embed(combination.map { -$0 }, at: free, count: n)
+        }
         switch options.method {
         case .mgda:
-            return Vector.embed(p.correction.map { -$0 }, at: p.freeVariables, count: objective.parameterCount)
+            let all = Array(p.objectives.indices)
+            let direction = Vector.embed(p.correction.map { -$0 }, at: free, count: n)
+            // Objectives whose gradient vanishes on the free coordinates are at a minimum
+            // there; MGDA calls such a point stationary although the others may still improve
+            // (a weakly Pareto-optimal point, e.g. ZDT's x₁ = 0 edge). Continue on the others.
+            let largest = restricted.map(Vector.norm).max() ?? 0
+            let moving = all.filter { Vector.norm(restricted[$0]) > 1e-12 * largest }
+            if Vector.norm(direction) <= options.stationarityTolerance, !moving.isEmpty, moving.count < all.count {
+                return (try minNormDirection(moving), moving)
+            }
+            return (direction, all)
         case .weightedSum(let w):
-            var d = [Double](repeating: 0, count: objective.parameterCount)
-            for (weight, row) in zip(w, p.jacobian) { for i in p.freeVariables { d[i] -= weight * row[i] } }
-            return d
+            var d = [Double](repeating: 0, count: n)
+            for (weight, row) in zip(w, p.jacobian) { for i in free { d[i] -= weight * row[i] } }
+            return (d, Array(p.objectives.indices))
+        case .chebyshev(let w):
+            let scaled = zip(w, p.objectives).map { $0 * $1 }
+            let top = scaled.max()!
+            let active = scaled.indices.filter { scaled[$0] >= top - 1e-2 * abs(top) }
+            return (try minNormDirection(active), active)
         }
     }
     func isStationary(_ p: EvaluatedPoint, _ direction: [Double]) -> Bool {
@@ -133,22 +163,29 @@ public func paretoOptimize(
             || (options.relativeStationarityTolerance.map { norm <= $0 * largest } ?? false)
     }
     var iterations = 0
-    var direction = descent(point)
+    var (direction, descending) = try descent(point)
     while iterations < options.maxIterations && !isStationary(point, direction) {
         if Vector.dot(direction, direction) == 0 { break }
         var eta = options.stepSize
         var candidate = objective.project(Vector.adding(point.parameters, direction, scaledBy: eta))
         if options.backtracking {
             // Armijo along the projected arc: with the actual displacement p = x⁺ − x (so that
-            // d·p ≥ 0 under a box projection), every objective (MGDA; d is a common descent
-            // direction) or the weighted sum must decrease by at least 10⁻⁴ d·p.
+            // d·p ≥ 0 under a box projection), every descending objective (MGDA; d is their
+            // common descent direction; the others must not increase), the weighted sum, or the
+            // Chebyshev maximum must decrease by at least 10⁻⁴ d·p.
             func acceptable(_ values: [Double], _ candidate: [Double]) -> Bool {
                 let displacement = zip(candidate, point.parameters).map { $0 - $1 }
                 let decrease = 1e-4 * Vector.dot(direction, displacement)
                 switch options.method {
-                case .mgda: return zip(values, point.objectives).allSatisfy { $0 <= $1 - decrease }
+                case .mgda:
+                    return values.indices.allSatisfy { i in
+                        values[i] <= point.objectives[i] - (descending.contains(i) ? decrease : 0)
+                    }
                 case .weightedSum(let w):
                     return Vector.dot(w, values) <= Vector.dot(w, point.objectives) - decrease
+                case .chebyshev(let w):
+                    let before = zip(w, point.objectives).map { $0 * $1 }.max()!
+                    return zip(w, values).map { $0 * $1 }.max()! <= before - decrease
                 }
             }
             var halvings = 0
@@ -161,7 +198,7 @@ public func paretoOptimize(
         }
         if candidate == point.parameters { break }
         point = try EvaluatedPoint(objective, at: candidate)
-        direction = descent(point)
+        (direction, descending) = try descent(point)
         iterations += 1
     }
     return ParetoOptimizeResult(

@@ -55,6 +55,12 @@ struct ExpandCommand: ParsableCommand {
     @Option(help: "ParetoOptimize: stationarity tolerance on ‖Σ α*ᵢ ∇fᵢ‖.")
     var stationarityTolerance = 1e-8
 
+    @Option(help: "ParetoOptimize of the seed: mgda, chebyshev or weighted-sum.")
+    var seedMethod: SeedMethod = .mgda
+
+    @Option(help: "Weights of a chebyshev or weighted-sum seed optimisation (default: equal).")
+    var seedWeights: RealList?
+
     @Option(help: "Hypervolume reference point r1,…,rm (default: 1,…,1 for ZDT problems).")
     var reference: RealList?
 
@@ -102,6 +108,14 @@ struct ExpandCommand: ParsableCommand {
             method: .mgda, stepSize: optimizeStepSize, maxIterations: optimizeSteps, stationarityTolerance: stationarityTolerance)
         options.steering = steering
         options.seed = seed
+        let weights = seedWeights?.values ?? [Double](repeating: 1 / Double(benchmark.objectiveCount), count: benchmark.objectiveCount)
+        var seedOptions = options.optimize
+        switch seedMethod {
+        case .mgda: break
+        case .chebyshev: seedOptions.method = .chebyshev(weights)
+        case .weightedSum: seedOptions.method = .weightedSum(weights)
+        }
+        options.seedOptimize = seedOptions
 
         let clock = Date()
         let objective = try ParetoObjective(benchmark, bounds: benchmark.bounds)
@@ -148,3 +162,9 @@ struct ExpandCommand: ParsableCommand {
 
 extension DirectionMethod: ExpressibleByArgument {}
 extension Steering: ExpressibleByArgument {}
+
+/// ParetoOptimize methods for the seed, as command-line values.
+enum SeedMethod: String, ExpressibleByArgument, CaseIterable {
+    case mgda, chebyshev
+    case weightedSum = "weighted-sum"
+}
