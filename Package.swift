@@ -74,6 +74,8 @@ let package = Package(
                 "ParetoKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "zdt2-expansion-example", dependencies: ["ParetoKit"], path: "examples/ZDT2Expansion"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),

@@ -19,7 +19,7 @@ struct ExpandCommand: ParsableCommand {
     @Option(help: "Number of variables n for the ZDT family.")
     var dimension: Int?
 
-    @Option(help: "Start: a point x1,…,xn for --problem (it is brought to the front first).")
+    @Option(help: "Start: a point x1,…,xn for --problem, brought to the front first (a shorter list is padded with zeros).")
     var from: String
 
     @Option(help: "Directions method: tangent (MINRES on the tangent system) or gradient (the paper's comparison).")
@@ -88,8 +88,11 @@ struct ExpandCommand: ParsableCommand {
 
     func run() throws {
         let benchmark = try Problems.named(problem!, dimension: dimension)
-        guard let start = RealList(argument: from)?.values else {
+        guard var start = RealList(argument: from)?.values else {
             throw ValidationError("--from must be a comma-separated point x1,…,xn for --problem, got '\(from)'")
+        }
+        if start.count < benchmark.parameterCount {
+            start += [Double](repeating: 0, count: benchmark.parameterCount - start.count)
         }
         guard start.count == benchmark.parameterCount else {
             throw ValidationError("--from has \(start.count) values, \(benchmark.name) has \(benchmark.parameterCount) variables")
