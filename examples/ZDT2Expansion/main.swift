@@ -40,7 +40,7 @@ print(String(format: "linear scalarisation, 21 weights: hypervolume %.6f; distin
              scalarizedHV, Set(scalarized.map { String(format: "%.3f", $0[0]) }).sorted().joined(separator: ", ")))
 
 // 3. The exported analysis: SVG, CSV, Markdown.
-func svg() -> String {
+@MainActor func svg() -> String {
     let (width, height, margin) = (480.0, 360.0, 40.0)
     func px(_ f: [Double]) -> String {
         String(format: "%.1f,%.1f", margin + f[0] * (width - 2 * margin), height - margin - f[1] * (height - 2 * margin))
