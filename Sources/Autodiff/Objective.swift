@@ -25,7 +25,7 @@ public enum AutodiffError: Error, Equatable, CustomStringConvertible {
 /// Pareto analysis needs: values, the Jacobian, weighted gradients and weighted
 /// Hessian-vector products. The expansion, the optimisers and MINRES use only this interface,
 /// so a tape-recorded objective (``VectorObjective``) and a hand-fused kernel are interchangeable.
-public protocol DifferentiableVectorFunction {
+public protocol DifferentiableVectorFunction<Scalar> {
     /// The scalar type of the computation.
     associatedtype Scalar: BLASScalar
     /// `n`, the number of parameters.
