@@ -148,6 +148,13 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         public let expected: [Int]
         /// The file's shape.
         public let actual: [Int]
+
+        /// A mismatch record.
+        public init(tensor: String, expected: [Int], actual: [Int]) {
+            self.tensor = tensor
+            self.expected = expected
+            self.actual = actual
+        }
     }
 
     /// The file cannot be read or is not a valid safetensors container.
