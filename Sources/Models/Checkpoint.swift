@@ -82,6 +82,8 @@ public struct Checkpoint: Sendable, Equatable {
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile.read(from: url)
+        } catch SafetensorsError.io(_, let detail) {
+            throw CheckpointError.unreadable(path: url.path, reason: detail)
         } catch let error as SafetensorsError {
             throw CheckpointError.unreadable(path: url.path, reason: error.description)
         }
