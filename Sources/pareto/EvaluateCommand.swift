@@ -2,25 +2,47 @@ import ArgumentParser
 import Foundation
 import ParetoKit
 
-/// `pareto evaluate`: objectives, Jacobian and (optionally) a weighted Hessian-vector product
-/// of an analytic problem at a point.
+/// `pareto evaluate`: per-task test loss and accuracy of a checkpoint (`pareto evaluate FILE`),
+/// or objectives, Jacobian and (optionally) a weighted Hessian-vector product of an analytic
+/// problem at a point (`pareto evaluate --problem NAME --at …`).
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate an analytic problem at a point: objectives, Jacobian, weighted HVP.",
+        abstract: "Evaluate a checkpoint on test data, or an analytic problem at a point (objectives, Jacobian, weighted HVP).",
         discussion: """
-            Example: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
+            Checkpoints: pareto evaluate ls.safetensors --dataset multimnist --json
+            prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by
+            pareto train with the checkpoint's seed and --test-size, default all test digits).
+            Analytic problems: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
             """)
 
+    @Argument(help: "A safetensors checkpoint of the multi-task LeNet (instead of --problem).")
+    var file: String?
+
     @Option(help: "Analytic problem: \(Problems.names.joined(separator: ", ")).")
-    var problem: String
+    var problem: String?
 
     @Option(help: "Number of variables n for the ZDT family (default: pymoo's).")
     var dimension: Int?
 
-    @Option(help: "The point x1,…,xn.")
-    var at: RealList
+    @Option(help: "The point x1,…,xn (with --problem).")
+    var at: RealList?
+
+    @Option(help: "Checkpoint: data set (default: the one recorded in the checkpoint, else multimnist).")
+    var dataset: CompositeDataset?
+
+    @Option(help: "Checkpoint: test composites to build (default: one per test digit).")
+    var testSize: Int?
+
+    @Option(help: "Checkpoint: directory of MNIST / Fashion-MNIST IDX files.")
+    var data: String?
+
+    @Option(help: "Checkpoint: seed of the test composites (default: the checkpoint's seed, else 1).")
+    var seed: UInt64?
+
+    @Option(help: "Checkpoint: arithmetic, float32 or float64 (default: the checkpoint's precision).")
+    var precision: PrecisionName?
 
     @Option(help: "Weights α1,…,αm of the Hessian H(α) = Σ αᵢ ∇²fᵢ (with --along).")
     var weights: RealList?
@@ -38,12 +60,31 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard (file == nil) != (problem == nil) else {
+            throw ValidationError("give exactly one of a checkpoint FILE or --problem NAME")
+        }
+        if file != nil {
+            if at != nil || weights != nil || along != nil || dimension != nil {
+                throw ValidationError("--at, --weights, --along and --dimension go with --problem, not with a checkpoint")
+            }
+            if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1") }
+            return
+        }
+        if dataset != nil || testSize != nil || data != nil || seed != nil || precision != nil {
+            throw ValidationError("--dataset, --test-size, --data, --seed and --precision go with a checkpoint FILE")
+        }
+        guard at != nil else { throw ValidationError("--problem needs --at (the point x1,…,xn)") }
         if (weights == nil) != (along == nil) {
             throw ValidationError("--weights and --along go together (H(α)·v needs both)")
         }
     }
 
     func run() throws {
+        if let file {
+            try evaluateCheckpoint(file)
+            return
+        }
+        guard let problem, let at else { throw ValidationError("--problem and --at are required") }
         let objective = try Problems.named(problem, dimension: dimension)
         guard at.values.count == objective.parameterCount else {
             throw ValidationError("--at has \(at.values.count) values, \(objective.name) has \(objective.parameterCount) variables")
@@ -69,6 +110,32 @@ struct EvaluateCommand: ParsableCommand {
             if let bounds = objective.bounds,
                let i = at.values.indices.first(where: { at.values[$0] < bounds.lower[$0] || at.values[$0] > bounds.upper[$0] }) {
                 print("note: x\(i + 1) = \(at.values[i]) is outside the problem's box [\(bounds.lower[i]), \(bounds.upper[i])]")
+            }
+        }
+    }
+
+    private func evaluateCheckpoint(_ path: String) throws {
+        let model = MultiLeNet()
+        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), model: model)
+        let recorded = checkpoint.metadata.other["dataset"].flatMap(CompositeDataset.init(rawValue:))
+        let dataset = self.dataset ?? recorded ?? .multimnist
+        let seed = self.seed ?? checkpoint.metadata.seed ?? 1
+        let selection = try loadSelection(dataset, data: data)
+        let test = try selection.multiDigitSplits(trainCount: 0, testCount: testSize, seed: seed).test
+        let result: EvaluationResult
+        switch precision ?? (checkpoint.precision == .float32 ? .float32 : .float64) {
+        case .float32: result = try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Float.self), on: test)
+        case .float64: result = try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Double.self), on: test)
+        }
+        if json {
+            try printJSON(result)
+        } else {
+            let metadata = checkpoint.metadata
+            print("checkpoint: \(path) (\(metadata.architecture ?? model.architecture), \(checkpoint.precision.rawValue)"
+                + "\(metadata.method.map { ", method \($0)" } ?? "")\(metadata.weights.map { ", weights \(formatted($0, digits: 4))" } ?? ""))")
+            print("data:       \(dataset.rawValue), \(result.images) test composites (seed \(seed))")
+            for (task, name) in dataset.tasks.enumerated() {
+                print(String(format: "task %d (%@): loss %.4f  accuracy %.4f", task + 1, name, result.loss[task], result.accuracy[task]))
             }
         }
     }

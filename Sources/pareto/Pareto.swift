@@ -6,5 +6,5 @@ struct Pareto: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pareto",
         abstract: "Grow and measure continuous Pareto sets of multi-objective problems and multi-task networks.",
-        subcommands: [ExpandCommand.self, EvaluateCommand.self])
+        subcommands: [ExpandCommand.self, EvaluateCommand.self, TrainCommand.self])
 }

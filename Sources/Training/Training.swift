@@ -1,1 +1,0 @@
-// The Training module. See docs/architecture.md.

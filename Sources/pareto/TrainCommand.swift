@@ -1,0 +1,233 @@
+import ArgumentParser
+import Foundation
+import ParetoKit
+
+/// The composite data sets `pareto train` and `pareto evaluate` build.
+enum CompositeDataset: String, ExpressibleByArgument, CaseIterable {
+    case multimnist
+    case multifashion
+
+    /// The source digits.
+    var kind: DatasetKind { self == .multimnist ? .mnist : .fashionMNIST }
+    /// Task names recorded in checkpoints.
+    var tasks: [String] {
+        self == .multimnist ? ["left digit", "right digit"] : ["left item", "right item"]
+    }
+}
+
+/// `--method`.
+enum MethodName: String, ExpressibleByArgument, CaseIterable {
+    case ls, mgda, rlw, chebyshev
+}
+
+/// `--optimizer`.
+enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
+    case sgd, adam
+}
+
+/// `--schedule`.
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+    case constant, cosine, step
+}
+
+/// `--precision`.
+enum PrecisionName: String, ExpressibleByArgument, CaseIterable {
+    case float32, float64
+}
+
+/// Loads the data selection for `dataset` (from `--data DIR` or the default locations) and
+/// tells the user on standard error where the digits came from.
+func loadSelection(_ dataset: CompositeDataset, data: String?) throws -> DataSelection {
+    let locator = DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) })
+    let selection = try locator.select(dataset.kind)
+    FileHandle.standardError.write(Data("data: \(selection.description)\n".utf8))
+    return selection
+}
+
+/// `pareto train`: trains the multi-task LeNet on MultiMNIST / MultiFashion by a
+/// scalarization method and writes a safetensors checkpoint.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the multi-task LeNet on MultiMNIST or MultiFashion and write a safetensors checkpoint.",
+        discussion: """
+            Example: pareto train --dataset multimnist --method ls --weights 0.5,0.5 --epochs 10 --out ls.safetensors
+            Methods: ls (linear scalarization, --weights), mgda (min-norm common descent), rlw (random
+            Dirichlet weights per batch), chebyshev (online mirror descent on the dual weights; --weights is
+            the preference, --dual-learning-rate its step). The checkpoint is written atomically at the end;
+            a non-finite loss stops the run with an error and writes nothing.
+            """)
+
+    @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: CompositeDataset = .multimnist
+
+    @Option(help: "Method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: MethodName
+
+    @Option(help: "Task weights w1,w2 (ls: the scalarization weights; chebyshev: the preference). Default 0.5,0.5.")
+    var weights: RealList?
+
+    @Option(help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
+    var dualLearningRate = 0.1
+
+    @Option(help: "Passes over the training set.")
+    var epochs = 10
+
+    @Option(help: "Training composites to build (default: one per training digit).")
+    var trainSize: Int?
+
+    @Option(help: "Test composites to build (default: one per test digit).")
+    var testSize: Int?
+
+    @Option(help: "Seed of the composites, the initial parameters, the batch order and random weights.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Checkpoint file to write (.safetensors).")
+    var out: String
+
+    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (default: see docs/training.md).")
+    var data: String?
+
+    @Option(help: "Images per mini-batch.")
+    var batchSize = 256
+
+    @Option(help: "Optimizer: sgd (with momentum) or adam.")
+    var optimizer: OptimizerName = .adam
+
+    @Option(help: "Base learning rate (default: 0.001 for adam, 0.01 for sgd).")
+    var learningRate: Double?
+
+    @Option(help: "SGD momentum.")
+    var momentum = 0.9
+
+    @Option(help: "Learning-rate schedule: constant, cosine (annealed to 0 over the epochs) or step.")
+    var schedule: ScheduleName = .constant
+
+    @Option(help: "Step schedule: epochs between decays.")
+    var stepEvery = 5
+
+    @Option(help: "Step schedule: decay factor.")
+    var stepFactor = 0.1
+
+    @Option(help: "Arithmetic: float32 or float64.")
+    var precision: PrecisionName = .float32
+
+    @Flag(help: "Print the summary as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be at least 1") }
+        if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1") }
+        if let weights, method == .mgda || method == .rlw {
+            throw ValidationError("--weights \(weights) has no meaning for --method \(method.rawValue)")
+        }
+        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("--out \(out): directory \(directory.path) does not exist")
+        }
+    }
+
+    func trainingConfiguration() -> TrainingConfiguration {
+        let taskWeights = weights?.values ?? [0.5, 0.5]
+        let trainingMethod: TrainingMethod
+        switch method {
+        case .ls: trainingMethod = .linearScalarization(weights: taskWeights)
+        case .mgda: trainingMethod = .mgda
+        case .rlw: trainingMethod = .randomLossWeighting
+        case .chebyshev: trainingMethod = .chebyshev(preference: taskWeights, dualLearningRate: dualLearningRate)
+        }
+        let kind: OptimizerKind = optimizer == .adam ? .adamDefault : .sgd(momentum: momentum)
+        let rateSchedule: LearningRateSchedule
+        switch schedule {
+        case .constant: rateSchedule = .constant
+        case .cosine: rateSchedule = .cosine
+        case .step: rateSchedule = .step(every: stepEvery, factor: stepFactor)
+        }
+        return TrainingConfiguration(
+            method: trainingMethod, optimizer: kind, learningRate: learningRate ?? (optimizer == .adam ? 1e-3 : 1e-2),
+            schedule: rateSchedule, epochs: epochs, batchSize: batchSize, seed: seed)
+    }
+
+    func run() throws {
+        switch precision {
+        case .float32: try run(Float.self)
+        case .float64: try run(Double.self)
+        }
+    }
+
+    struct Summary: Encodable {
+        let loss: [Double]
+        let accuracy: [Double]
+        let images: Int
+        let trainImages: Int
+        let imagesPerSecond: Double
+        let secondsPerEpoch: Double
+        let history: [EpochRecord]
+        let out: String
+
+        enum CodingKeys: String, CodingKey {
+            case loss, accuracy, images, history, out
+            case trainImages = "train_images", imagesPerSecond = "images_per_second", secondsPerEpoch = "seconds_per_epoch"
+        }
+    }
+
+    private func run<S: BLASScalar>(_: S.Type) throws {
+        let model = MultiLeNet()
+        let configuration = trainingConfiguration()
+        let trainer = try Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, S>>(model: model, configuration: configuration)
+        let selection = try loadSelection(dataset, data: data)
+        let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: testSize, seed: seed)
+        FileHandle.standardError.write(
+            Data("training \(model.architecture) by \(configuration.method.name) on \(train.count) composites, testing on \(test.count)\n".utf8))
+
+        let progress = ProgressLine()
+        let batchesPerEpoch = (train.count + batchSize - 1) / batchSize
+        let totalBatches = batchesPerEpoch * epochs
+        let result = try trainer.train(
+            on: train, testingOn: test,
+            onStep: { step in
+                let losses = step.losses.map { String(format: "%.4f", $0) }.joined(separator: " ")
+                progress.update(
+                    done: (step.epoch - 1) * step.batchCount + step.batch, total: totalBatches, unit: "batches",
+                    detail: "epoch \(step.epoch)/\(epochs) batch \(step.batch)/\(step.batchCount) loss \(losses)")
+            },
+            onEpoch: { record in
+                progress.finish()
+                var line = String(
+                    format: "epoch %d/%d  lr %.3g  train loss %@  %.0f images/s  %.1f s", record.epoch, epochs, record.learningRate,
+                    formatted(record.trainLoss, digits: 4), record.imagesPerSecond, record.trainingSeconds)
+                if let test = record.test {
+                    line += "  test loss \(formatted(test.loss, digits: 4)) accuracy \(formatted(test.accuracy, digits: 4))"
+                }
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
+        let checkpoint = try result.checkpoint(
+            model: model, tasks: dataset.tasks,
+            extra: [
+                "dataset": dataset.rawValue, "data": selection.description, "train_size": String(train.count),
+                "test_size": String(test.count),
+            ])
+        try checkpoint.write(to: URL(fileURLWithPath: out))
+
+        let report = result.report
+        let final = report.finalTest ?? EvaluationResult(loss: [], accuracy: [], images: 0)
+        if json {
+            try printJSON(
+                Summary(
+                    loss: final.loss, accuracy: final.accuracy, images: final.images, trainImages: report.trainImages,
+                    imagesPerSecond: report.imagesPerSecond, secondsPerEpoch: report.secondsPerEpoch, history: report.history,
+                    out: out))
+        } else {
+            print("method:        \(configuration.method.name)\(configuration.method.recordedWeights.map { " weights \(formatted($0, digits: 4))" } ?? "")")
+            print("data:          \(selection.description)")
+            print("composites:    \(report.trainImages) train, \(final.images) test (seed \(seed))")
+            print("test loss:     \(formatted(final.loss, digits: 4))")
+            print("test accuracy: \(formatted(final.accuracy, digits: 4))")
+            print(String(format: "speed:         %.0f training images/s, %.1f s per epoch", report.imagesPerSecond, report.secondsPerEpoch))
+            print("checkpoint:    \(out)")
+        }
+    }
+}
