@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "Expansion",
             dependencies: [
-                "Autodiff", "Krylov", "MultiObjective", "Models",
+                "Autodiff", "Krylov", "MultiObjective", "Models", "Datasets", "Training",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         // Umbrella module for analysis scripts.
@@ -76,6 +76,8 @@ let package = Package(
             ]),
         .executableTarget(
             name: "zdt2-expansion-example", dependencies: ["ParetoKit"], path: "examples/ZDT2Expansion"),
+        .executableTarget(
+            name: "null-space-example", dependencies: ["ParetoKit"], path: "examples/NullSpace"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
@@ -85,7 +87,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets"]),
-        .testTarget(name: "ExpansionTests", dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra"]),
+        .testTarget(
+            name: "ExpansionTests",
+            dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training"]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
     ]
 )

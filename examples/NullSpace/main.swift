@@ -1,0 +1,1 @@
+print("null-space example: see docs/network-expansion.md")
