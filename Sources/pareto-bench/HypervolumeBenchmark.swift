@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 import MultiObjective
 
 /// `pareto-bench hypervolume`: wall-clock time of the exact 2-D and 3-D hypervolume
