@@ -144,15 +144,14 @@ public final class Tape<Scalar: BLASScalar> {
             // infinite local derivative on a branch the seed does not reach from turning 0·∞ into NaN.
             if adjoint.isZero && (adjointTangents[id]?.isZero ?? true) { continue }
             try pullback(adjoint, adjointTangents[id], self)
+            // Only leaves (which have no pullback) keep their adjoints; intermediate ones are
+            // released as soon as they have been pulled back.
             if id != output.id {
-                adjoints[id] = inputsKeepAdjoint(id) ? adjoint : nil
-                adjointTangents[id] = inputsKeepAdjoint(id) ? adjointTangents[id] : nil
+                adjoints[id] = nil
+                adjointTangents[id] = nil
             }
         }
     }
-
-    /// Intermediate adjoints are released after use; only leaves keep theirs.
-    private func inputsKeepAdjoint(_ id: Int) -> Bool { pullbacks[id] == nil }
 
     /// The adjoint accumulated for `variable` by the last ``backward(from:seed:)``
     /// (zeros if it received none).
