@@ -1,0 +1,300 @@
+import LinearAlgebra
+
+/// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
+/// 2×2 max-pooling, 10 classes per head.
+enum FusedMultiLeNetShape {
+    static let imageSide = 28
+    static let imagePixels = 784
+    static let kernelSide = 5
+    static let kernelArea = 25
+    static let conv1Channels = 10
+    static let conv1Side = 24
+    static let conv1Positions = 576
+    static let pool1Side = 12
+    static let pool1Positions = 144
+    static let conv2Channels = 20
+    static let conv2PatchSize = 250
+    static let conv2Side = 8
+    static let conv2Positions = 64
+    static let pool2Side = 4
+    static let pool2Positions = 16
+    static let features = 320
+    static let hidden = 50
+    static let classes = 10
+    static let tasks = 2
+    static let logits = 20
+}
+
+/// 2×2 max-pooling with stride 2 of channel-major convolution outputs `[C, N, side, side]`,
+/// fused with the per-channel bias before it and the ReLU after it (`relu(maxpool(y + b))`,
+/// as the tape computes it). Ties go to the first maximum in row-major window order and the
+/// ReLU's derivative at 0 is 0, as in the tape's `maxPool2x2` and `relu`.
+///
+/// The pooled output of channel `c`, image `n`, window `(r, s)` is stored at
+/// `c·outputChannelStride + n·outputImageStride + r·(side/2) + s`, so one kernel writes
+/// both the channel-major `[C, N·H·W]` layout (conv1) and the flattened `[N, C·H·W]` layout
+/// (conv2 → fc1). The argmax (0…3 within the window) is cached at the same index.
+struct FusedMultiLeNetPooling {
+    let channels: Int
+    let batch: Int
+    let side: Int
+    let outputChannelStride: Int
+    let outputImageStride: Int
+
+    private var half: Int { side / 2 }
+
+    /// `a = relu(maxpool(y + b))`, recording the argmax of each window.
+    func forward<S: BLASScalar>(
+        _ y: UnsafePointer<S>, bias: UnsafePointer<S>, output a: UnsafeMutablePointer<S>,
+        argmax: UnsafeMutablePointer<UInt8>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            let b = bias[c]
+            for n in 0..<batch {
+                let input = y + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let top = input + 2 * r * side + 2 * s
+                        var best = top[0] + b
+                        var index: UInt8 = 0
+                        let v1 = top[1] + b, v2 = top[side] + b, v3 = top[side + 1] + b
+                        if v1 > best { best = v1; index = 1 }
+                        if v2 > best { best = v2; index = 2 }
+                        if v3 > best { best = v3; index = 3 }
+                        argmax[out + r * half + s] = index
+                        a[out + r * half + s] = Swift.max(best, 0)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tangent `ȧ = [a > 0] (ẏ + ḃ)[argmax]`.
+    func tangent<S: BLASScalar>(
+        _ yDot: UnsafePointer<S>, biasTangent: UnsafePointer<S>, reference a: UnsafePointer<S>,
+        argmax: UnsafePointer<UInt8>, output aDot: UnsafeMutablePointer<S>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            let bDot = biasTangent[c]
+            for n in 0..<batch {
+                let input = yDot + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let k = out + r * half + s
+                        let index = Int(argmax[k])
+                        let source = input + (2 * r + (index >> 1)) * side + 2 * s + (index & 1)
+                        aDot[k] = a[k] > 0 ? source[0] + bDot : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint: `ȳ` (every element of `[C, N, side, side]` written: `[a > 0] ā` at the
+    /// argmax, 0 elsewhere) and the bias adjoint `b̄_c = Σ ȳ_c`.
+    func backward<S: BLASScalar>(
+        _ aBar: UnsafePointer<S>, reference a: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
+        into yBar: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            var sum: S = 0
+            for n in 0..<batch {
+                let target = yBar + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let k = out + r * half + s
+                        let g: S = a[k] > 0 ? aBar[k] : 0
+                        let top = target + 2 * r * side + 2 * s
+                        top[0] = 0; top[1] = 0; top[side] = 0; top[side + 1] = 0
+                        let index = Int(argmax[k])
+                        top[(index >> 1) * side + (index & 1)] = g
+                        sum += g
+                    }
+                }
+            }
+            biasAdjoint[c] = sum
+        }
+    }
+}
+
+/// The preallocated buffers of a ``FusedMultiLeNetLoss`` for one batch size. Convolution
+/// activations are channel-major (`[C, N·H·W]`, columns ordered `(n, p, q)`); dense
+/// activations are `[N, features]`. Not thread-safe.
+final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
+    typealias Shape = FusedMultiLeNetShape
+
+    let batch: Int
+    /// `N·576`, the columns of conv1's GEMMs.
+    let conv1Columns: Int
+    /// `N·64`, the columns of conv2's GEMMs.
+    let conv2Columns: Int
+
+    /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
+    let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
+    /// im2col of the images, `[25, N·576]`, built once.
+    let imageColumns: UnsafeMutablePointer<Scalar>
+    /// `[10, N·576]`: conv1's output, then its adjoint, tangent and adjoint tangent in turn.
+    let conv1Scratch: UnsafeMutablePointer<Scalar>
+    /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
+    let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
+    let argmax1: UnsafeMutablePointer<UInt8>
+    /// `[cols(ȧ₁); cols(a₁)]`, `[500, N·64]`; ``primalColumns2`` is its lower half.
+    let tangentColumns2: UnsafeMutablePointer<Scalar>
+    var primalColumns2: UnsafeMutablePointer<Scalar> { tangentColumns2 + Shape.conv2PatchSize * conv2Columns }
+    /// `[20, N·64]`: conv2's output, then its tangent.
+    let conv2Scratch: UnsafeMutablePointer<Scalar>
+    let argmax2: UnsafeMutablePointer<UInt8>
+    /// Flattened pooled conv2 activations `[N, 320]` and their tangent, adjoint, adjoint tangent.
+    let features, featuresTangent, featuresAdjoint, featuresAdjointTangent: UnsafeMutablePointer<Scalar>
+    /// `[Ẏ̄₂; Ȳ₂]`, `[40, N·64]`; ``primalConv2Adjoint`` is its lower half.
+    let stackedConv2Adjoint: UnsafeMutablePointer<Scalar>
+    var primalConv2Adjoint: UnsafeMutablePointer<Scalar> { stackedConv2Adjoint + Shape.conv2Channels * conv2Columns }
+    /// `cols(ā₁)` or `cols(ǡ₁)`, `[250, N·64]`.
+    let columnsAdjoint2: UnsafeMutablePointer<Scalar>
+    /// `[W₂ | Ẇ₂]`, `[20, 500]`, and `[W₂; Ẇ₂]`, `[40, 250]`.
+    let stackedWeights2, stackedWeightsTransposed2: UnsafeMutablePointer<Scalar>
+    /// fc1 activations after ReLU `[N, 50]`, tangent, adjoint (masked), adjoint tangent.
+    let hidden, hiddenTangent, hiddenAdjoint, hiddenAdjointTangent: UnsafeMutablePointer<Scalar>
+    /// Logits of both heads side by side `[N, 20]`, softmax probabilities, tangents, adjoints.
+    let logits, logitsTangent, probabilities, logitsAdjoint, logitsAdjointTangent: UnsafeMutablePointer<Scalar>
+
+    let pool1: FusedMultiLeNetPooling
+    let pool2: FusedMultiLeNetPooling
+
+    private var scalarBuffers: [UnsafeMutablePointer<Scalar>] = []
+    private var byteBuffers: [UnsafeMutablePointer<UInt8>] = []
+
+    init(batch: Int, parameterCount: Int) {
+        self.batch = batch
+        conv1Columns = batch * Shape.conv1Positions
+        conv2Columns = batch * Shape.conv2Positions
+        var scalars: [UnsafeMutablePointer<Scalar>] = []
+        var bytes: [UnsafeMutablePointer<UInt8>] = []
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+            let p = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            scalars.append(p)
+            return p
+        }
+        func allocateBytes(_ count: Int) -> UnsafeMutablePointer<UInt8> {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            bytes.append(p)
+            return p
+        }
+        parameters = allocate(parameterCount)
+        direction = allocate(parameterCount)
+        gradient = allocate(parameterCount)
+        product = allocate(parameterCount)
+        imageColumns = allocate(Shape.kernelArea * conv1Columns)
+        conv1Scratch = allocate(Shape.conv1Channels * conv1Columns)
+        let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
+        a1 = allocate(pooled1)
+        a1Tangent = allocate(pooled1)
+        a1Adjoint = allocate(pooled1)
+        argmax1 = allocateBytes(pooled1)
+        tangentColumns2 = allocate(2 * Shape.conv2PatchSize * conv2Columns)
+        conv2Scratch = allocate(Shape.conv2Channels * conv2Columns)
+        let pooled2 = batch * Shape.features
+        argmax2 = allocateBytes(pooled2)
+        features = allocate(pooled2)
+        featuresTangent = allocate(pooled2)
+        featuresAdjoint = allocate(pooled2)
+        featuresAdjointTangent = allocate(pooled2)
+        stackedConv2Adjoint = allocate(2 * Shape.conv2Channels * conv2Columns)
+        columnsAdjoint2 = allocate(Shape.conv2PatchSize * conv2Columns)
+        stackedWeights2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
+        stackedWeightsTransposed2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
+        let dense = batch * Shape.hidden
+        hidden = allocate(dense)
+        hiddenTangent = allocate(dense)
+        hiddenAdjoint = allocate(dense)
+        hiddenAdjointTangent = allocate(dense)
+        let heads = batch * Shape.logits
+        logits = allocate(heads)
+        logitsTangent = allocate(heads)
+        probabilities = allocate(heads)
+        logitsAdjoint = allocate(heads)
+        logitsAdjointTangent = allocate(heads)
+        pool1 = FusedMultiLeNetPooling(
+            channels: Shape.conv1Channels, batch: batch, side: Shape.conv1Side,
+            outputChannelStride: batch * Shape.pool1Positions, outputImageStride: Shape.pool1Positions)
+        pool2 = FusedMultiLeNetPooling(
+            channels: Shape.conv2Channels, batch: batch, side: Shape.conv2Side,
+            outputChannelStride: Shape.pool2Positions, outputImageStride: Shape.features)
+        scalarBuffers = scalars
+        byteBuffers = bytes
+    }
+
+    deinit {
+        for p in scalarBuffers { p.deallocate() }
+        for p in byteBuffers { p.deallocate() }
+    }
+
+    /// im2col of the NCHW images `[N, 1, 28, 28]`:
+    /// `imageColumns[(i, j), (n, p, q)] = image[n, p + i, q + j]`.
+    func buildImageColumns(_ images: UnsafePointer<Scalar>) {
+        let side = Shape.conv1Side
+        for i in 0..<Shape.kernelSide {
+            for j in 0..<Shape.kernelSide {
+                let row = imageColumns + (i * Shape.kernelSide + j) * conv1Columns
+                for n in 0..<batch {
+                    let image = images + n * Shape.imagePixels
+                    for p in 0..<side {
+                        let source = image + (p + i) * Shape.imageSide + j
+                        let target = row + n * Shape.conv1Positions + p * side
+                        for q in 0..<side { target[q] = source[q] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// im2col of channel-major pooled conv1 activations `a [10, N, 12, 12]` for conv2:
+    /// `cols[(c, i, j), (n, p, q)] = a[c, n, p + i, q + j]`, `[250, N·64]`.
+    func im2colConv2(_ a: UnsafePointer<Scalar>, into cols: UnsafeMutablePointer<Scalar>) {
+        let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
+        for c in 0..<Shape.conv1Channels {
+            let channel = a + c * batch * Shape.pool1Positions
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
+                    for n in 0..<batch {
+                        let source = channel + n * Shape.pool1Positions + i * inSide + j
+                        let target = row + n * Shape.conv2Positions
+                        for p in 0..<side {
+                            for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2colConv2(_:into:)``: `ā[c, n, p + i, q + j] += cols[(c, i, j), (n, p, q)]`
+    /// into a zeroed `[10, N, 12, 12]` (contributions summed in `(i, j)` order, as the tape's col2im).
+    func col2imConv2(_ cols: UnsafePointer<Scalar>, into aBar: UnsafeMutablePointer<Scalar>) {
+        let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
+        aBar.update(repeating: 0, count: Shape.conv1Channels * batch * Shape.pool1Positions)
+        for c in 0..<Shape.conv1Channels {
+            for n in 0..<batch {
+                let plane = aBar + (c * batch + n) * Shape.pool1Positions
+                for i in 0..<Shape.kernelSide {
+                    for j in 0..<Shape.kernelSide {
+                        let source = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns + n * Shape.conv2Positions
+                        let target = plane + i * inSide + j
+                        for p in 0..<side {
+                            for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
