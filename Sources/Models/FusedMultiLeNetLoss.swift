@@ -126,7 +126,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         parameterCount = MultiLeNet.parameterLayout.parameterCount
         offsets = try LeNetOffsets(MultiLeNet.parameterLayout)
         workspace = FusedMultiLeNetWorkspace(batch: batch, parameterCount: parameterCount)
-        images.withUnsafeBufferPointer { workspace.buildImageColumns($0.baseAddress!) }
+        images.withUnsafeBufferPointer { workspace.loadImages($0.baseAddress!) }
     }
 
     // MARK: Public evaluation
@@ -330,20 +330,16 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         gemm(.transposed, .none, LeNetShape.conv2PatchSize, w.conv2Columns, LeNetShape.conv2Channels,
              x + o.conv2Weight, LeNetShape.conv2PatchSize, w.primalConv2Adjoint, w.conv2Columns, 0, w.columnsAdjoint2, w.conv2Columns)
         w.col2imConv2(w.columnsAdjoint2, into: w.a1Adjoint)
-        // ReLU + pool1: Ȳ₁ [10, N·576], b̄₁; conv1: W̄₁ = Ȳ₁ cols(images)ᵀ.
-        w.pool1.backward(w.a1Adjoint, reference: w.a1, argmax: w.argmax1, into: w.conv1Scratch, biasAdjoint: g + o.conv1Bias)
-        gemm(.none, .transposed, LeNetShape.conv1Channels, LeNetShape.kernelArea, w.conv1Columns,
-             w.conv1Scratch, w.conv1Columns, w.imageColumns, w.conv1Columns, 0, g + o.conv1Weight, LeNetShape.kernelArea)
+        // ReLU + pool1 + conv1: W̄₁, b̄₁ from the kept (argmax, ReLU-active) positions only.
+        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
     }
 
     /// The tangent forward sweep along `workspace.direction` at the prepared point.
     private func tangentForward() {
         let w = workspace, o = offsets, n = batchSize
         let x = UnsafePointer(w.parameters), v = UnsafePointer(w.direction)
-        // conv1: Ẏ₁ = Ẇ₁·cols(images) (the images are data); ȧ₁ follows the argmax and mask.
-        gemm(.none, .none, LeNetShape.conv1Channels, w.conv1Columns, LeNetShape.kernelArea,
-             v + o.conv1Weight, LeNetShape.kernelArea, w.imageColumns, w.conv1Columns, 0, w.conv1Scratch, w.conv1Columns)
-        w.pool1.tangent(w.conv1Scratch, biasTangent: v + o.conv1Bias, reference: w.a1, argmax: w.argmax1, output: w.a1Tangent)
+        // conv1: ȧ₁ = [a₁ > 0] (Ẇ₁·cols(images) + ḃ₁) at the argmax (the images are data).
+        w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
         // conv2: Ẏ₂ = [W₂ | Ẇ₂]·[cols(ȧ₁); cols(a₁)], one GEMM with K = 500.
         w.im2colConv2(w.a1Tangent, into: w.tangentColumns2)
         for row in 0..<LeNetShape.conv2Channels {
@@ -427,10 +423,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         gemm(.transposed, .none, LeNetShape.conv2PatchSize, w.conv2Columns, 2 * LeNetShape.conv2Channels,
              w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, w.stackedConv2Adjoint, w.conv2Columns, 0, w.columnsAdjoint2, w.conv2Columns)
         w.col2imConv2(w.columnsAdjoint2, into: w.a1Adjoint)
-        // ReLU + pool1: Ẏ̄₁, ḃ̄₁; conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ (the images have no tangent).
-        w.pool1.backward(w.a1Adjoint, reference: w.a1, argmax: w.argmax1, into: w.conv1Scratch, biasAdjoint: h + o.conv1Bias)
-        gemm(.none, .transposed, LeNetShape.conv1Channels, LeNetShape.kernelArea, w.conv1Columns,
-             w.conv1Scratch, w.conv1Columns, w.imageColumns, w.conv1Columns, 0, h + o.conv1Weight, LeNetShape.kernelArea)
+        // ReLU + pool1 + conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ, ḃ̄₁ (the images have no tangent).
+        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: h + o.conv1Weight, biasAdjoint: h + o.conv1Bias)
     }
 
     // MARK: Small kernels

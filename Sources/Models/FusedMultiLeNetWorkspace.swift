@@ -137,9 +137,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
     let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
-    /// im2col of the images, `[25, N·576]`, built once.
-    let imageColumns: UnsafeMutablePointer<Scalar>
-    /// `[10, N·576]`: conv1's output, then its adjoint, tangent and adjoint tangent in turn.
+    /// The images `[N, 28, 28]` and their im2col matrix `[25, N·576]`, both built once.
+    let images, imageColumns: UnsafeMutablePointer<Scalar>
+    /// conv1's output before bias and pooling, `[10, N·576]`.
     let conv1Scratch: UnsafeMutablePointer<Scalar>
     /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
     let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
@@ -192,6 +192,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         direction = allocate(parameterCount)
         gradient = allocate(parameterCount)
         product = allocate(parameterCount)
+        images = allocate(batch * Shape.imagePixels)
         imageColumns = allocate(Shape.kernelArea * conv1Columns)
         conv1Scratch = allocate(Shape.conv1Channels * conv1Columns)
         let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
@@ -237,9 +238,10 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         for p in byteBuffers { p.deallocate() }
     }
 
-    /// im2col of the NCHW images `[N, 1, 28, 28]`:
+    /// Copies the NCHW images `[N, 1, 28, 28]` and builds their im2col matrix
     /// `imageColumns[(i, j), (n, p, q)] = image[n, p + i, q + j]`.
-    func buildImageColumns(_ images: UnsafePointer<Scalar>) {
+    func loadImages(_ source: UnsafePointer<Scalar>) {
+        images.update(from: source, count: batch * Shape.imagePixels)
         let side = Shape.conv1Side
         for i in 0..<Shape.kernelSide {
             for j in 0..<Shape.kernelSide {
@@ -295,6 +297,74 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                     }
                 }
             }
+        }
+    }
+
+    /// The image offset of the 5×5 receptive field of pooled conv1 unit `k` (channel-major
+    /// index `(c, n, r, s)` into `[10, N, 12, 12]`): the conv1 output position selected by the
+    /// cached argmax of window `(r, s)`.
+    @inline(__always)
+    private func receptiveField(image n: Int, window r: Int, _ s: Int, argmax: UInt8) -> Int {
+        let index = Int(argmax)
+        return n * Shape.imagePixels + (2 * r + (index >> 1)) * Shape.imageSide + 2 * s + (index & 1)
+    }
+
+    /// The tangent of conv1 → bias → pool → ReLU when only the conv1 parameters move (the
+    /// images are data): `ȧ₁[c, n, r, s] = [a₁ > 0] (Σ_{i,j} Ẇ₁[c, i, j] x[n, p + i, q + j] + ḃ₁[c])`
+    /// at the argmax `(p, q)` of each window — a direct convolution at the quarter of the
+    /// positions pooling keeps, instead of a GEMM over all of them.
+    func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
+        let windows = Shape.pool1Side
+        for c in 0..<Shape.conv1Channels {
+            let w = weight + c * Shape.kernelArea
+            let b = bias[c]
+            for n in 0..<batch {
+                let plane = (c * batch + n) * Shape.pool1Positions
+                for r in 0..<windows {
+                    for s in 0..<windows {
+                        let k = plane + r * windows + s
+                        guard a1[k] > 0 else { aDot[k] = 0; continue }
+                        let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                        var sum: Scalar = 0
+                        for i in 0..<Shape.kernelSide {
+                            for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
+                        }
+                        aDot[k] = sum + b
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of conv1 → bias → pool → ReLU for the conv1 parameters, from the adjoint
+    /// `ā₁` of the pooled activations: with `g = [a₁ > 0] ā₁` routed to the argmax `(p, q)`,
+    /// `W̄₁[c, i, j] = Σ_{n,r,s} g · x[n, p + i, q + j]` and `b̄₁[c] = Σ g`. Only the kept
+    /// positions contribute, so this reads the images directly instead of a GEMM over
+    /// `[10, N·576]` with three zeros in every window.
+    func conv1ParameterAdjoint(
+        _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
+    ) {
+        let windows = Shape.pool1Side
+        weightAdjoint.update(repeating: 0, count: Shape.conv1Channels * Shape.kernelArea)
+        for c in 0..<Shape.conv1Channels {
+            let w = weightAdjoint + c * Shape.kernelArea
+            var biasSum: Scalar = 0
+            for n in 0..<batch {
+                let plane = (c * batch + n) * Shape.pool1Positions
+                for r in 0..<windows {
+                    for s in 0..<windows {
+                        let k = plane + r * windows + s
+                        guard a1[k] > 0 else { continue }
+                        let g = aBar[k]
+                        biasSum += g
+                        let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                        for i in 0..<Shape.kernelSide {
+                            for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
+                        }
+                    }
+                }
+            }
+            biasAdjoint[c] = biasSum
         }
     }
 }
