@@ -285,12 +285,13 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
         aBar.update(repeating: 0, count: Shape.conv1Channels * batch * Shape.pool1Positions)
         for c in 0..<Shape.conv1Channels {
-            for n in 0..<batch {
-                let plane = aBar + (c * batch + n) * Shape.pool1Positions
-                for i in 0..<Shape.kernelSide {
-                    for j in 0..<Shape.kernelSide {
-                        let source = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns + n * Shape.conv2Positions
-                        let target = plane + i * inSide + j
+            let channel = aBar + c * batch * Shape.pool1Positions
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
+                    for n in 0..<batch {
+                        let source = row + n * Shape.conv2Positions
+                        let target = channel + n * Shape.pool1Positions + i * inSide + j
                         for p in 0..<side {
                             for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
                         }
@@ -316,7 +317,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
         let windows = Shape.pool1Side
         for c in 0..<Shape.conv1Channels {
-            let w = weight + c * Shape.kernelArea
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { filter in
+            let w = filter.baseAddress!
+            w.update(from: weight + c * Shape.kernelArea, count: Shape.kernelArea)
             let b = bias[c]
             for n in 0..<batch {
                 let plane = (c * batch + n) * Shape.pool1Positions
@@ -333,6 +336,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                     }
                 }
             }
+            }
         }
     }
 
@@ -345,9 +349,10 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
     ) {
         let windows = Shape.pool1Side
-        weightAdjoint.update(repeating: 0, count: Shape.conv1Channels * Shape.kernelArea)
         for c in 0..<Shape.conv1Channels {
-            let w = weightAdjoint + c * Shape.kernelArea
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { accumulator in
+            let w = accumulator.baseAddress!
+            w.initialize(repeating: 0, count: Shape.kernelArea)
             var biasSum: Scalar = 0
             for n in 0..<batch {
                 let plane = (c * batch + n) * Shape.pool1Positions
@@ -365,6 +370,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                 }
             }
             biasAdjoint[c] = biasSum
+            (weightAdjoint + c * Shape.kernelArea).update(from: w, count: Shape.kernelArea)
+            }
         }
     }
 }
