@@ -266,10 +266,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
     private func forward() -> [Scalar] {
         let w = workspace, o = offsets, n = batchSize
         let x = UnsafePointer(w.parameters)
-        // conv1: Y₁ = W₁·cols(images)  [10, N·576]; then bias, pool, ReLU → a₁ [10, N·144].
-        gemm(.none, .none, LeNetShape.conv1Channels, w.conv1Columns, LeNetShape.kernelArea,
-             x + o.conv1Weight, LeNetShape.kernelArea, w.imageColumns, w.conv1Columns, 0, w.conv1Scratch, w.conv1Columns)
-        w.pool1.forward(w.conv1Scratch, bias: x + o.conv1Bias, output: w.a1, argmax: w.argmax1)
+        // conv1 → bias → pool → ReLU, a direct convolution: a₁ [10, N·144] and its argmax.
+        w.conv1Forward(weight: x + o.conv1Weight, bias: x + o.conv1Bias)
         // conv2: cols(a₁) into the primal half of the stacked im2col matrix; Y₂ = W₂·cols(a₁).
         w.im2colConv2(w.a1, into: w.primalColumns2)
         gemm(.none, .none, LeNetShape.conv2Channels, w.conv2Columns, LeNetShape.conv2PatchSize,

@@ -301,6 +301,68 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         }
     }
 
+    /// conv1 → bias → 2×2 max-pool → ReLU as one direct convolution: for each image and
+    /// pooled row, the two conv1 rows `y[c, n, p, q] = Σ_{i,j} W₁[c, i, j] x[n, p + i, q + j]`
+    /// are computed in a small buffer (the loop over `q` vectorises), then pooled as
+    /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`,
+    /// argmax cached. Neither the im2col matrix of the images nor the full conv1 output is
+    /// ever stored.
+    func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
+        let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
+            let filters = scratch.baseAddress!
+            filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
+            let rows = filters + Shape.conv1Channels * Shape.kernelArea
+            for n in 0..<batch {
+                let image = images + n * Shape.imagePixels
+                for c in 0..<Shape.conv1Channels {
+                    let w = filters + c * Shape.kernelArea
+                    let b = bias[c]
+                    let plane = (c * batch + n) * Shape.pool1Positions
+                    for r in 0..<windows {
+                        for half in 0..<2 {
+                            conv1Row(image + (2 * r + half) * width, filter: w, into: rows + half * side)
+                        }
+                        for s in 0..<windows {
+                            var best = rows[2 * s] + b
+                            var index: UInt8 = 0
+                            let v1 = rows[2 * s + 1] + b, v2 = rows[side + 2 * s] + b, v3 = rows[side + 2 * s + 1] + b
+                            if v1 > best { best = v1; index = 1 }
+                            if v2 > best { best = v2; index = 2 }
+                            if v3 > best { best = v3; index = 3 }
+                            argmax1[plane + r * windows + s] = index
+                            a1[plane + r * windows + s] = Swift.max(best, 0)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One conv1 output row, `row[q] = Σ_{i,j} w[i, j] · top[i·28 + q + j]` for `q < 24`
+    /// (taps summed in `(i, j)` order), with explicit SIMD for `Float` and `Double`.
+    @inline(__always)
+    private func conv1Row(_ top: UnsafePointer<Scalar>, filter w: UnsafePointer<Scalar>, into row: UnsafeMutablePointer<Scalar>) {
+        if Scalar.self == Float.self {
+            fusedMultiLeNetConv1Row(
+                UnsafeRawPointer(top).assumingMemoryBound(to: Float.self), UnsafeRawPointer(w).assumingMemoryBound(to: Float.self),
+                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self))
+        } else if Scalar.self == Double.self {
+            fusedMultiLeNetConv1Row(
+                UnsafeRawPointer(top).assumingMemoryBound(to: Double.self), UnsafeRawPointer(w).assumingMemoryBound(to: Double.self),
+                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Double.self))
+        } else {
+            row.update(repeating: 0, count: Shape.conv1Side)
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let tap = w[i * Shape.kernelSide + j]
+                    let source = top + i * Shape.imageSide + j
+                    for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
+                }
+            }
+        }
+    }
+
     /// The image offset of the 5×5 receptive field of pooled conv1 unit `k` (channel-major
     /// index `(c, n, r, s)` into `[10, N, 12, 12]`): the conv1 output position selected by the
     /// cached argmax of window `(r, s)`.
@@ -374,4 +436,28 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             }
         }
     }
+}
+
+/// One conv1 output row of 24 values, `row[q] = Σ_{i,j} w[i·5 + j] · top[i·28 + q + j]`, in
+/// three 8-lane accumulators (the loads stay inside the 28-wide image rows).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1Row<S: BinaryFloatingPoint & SIMDScalar>(
+    _ top: UnsafePointer<S>, _ w: UnsafePointer<S>, _ row: UnsafeMutablePointer<S>
+) {
+    let stride = MemoryLayout<S>.stride
+    var a0 = SIMD8<S>(), a1 = SIMD8<S>(), a2 = SIMD8<S>()
+    for i in 0..<FusedMultiLeNetShape.kernelSide {
+        for j in 0..<FusedMultiLeNetShape.kernelSide {
+            let tap = SIMD8<S>(repeating: w[i * FusedMultiLeNetShape.kernelSide + j])
+            let base = UnsafeRawPointer(top + i * FusedMultiLeNetShape.imageSide + j)
+            a0 += tap * base.loadUnaligned(as: SIMD8<S>.self)
+            a1 += tap * base.loadUnaligned(fromByteOffset: 8 * stride, as: SIMD8<S>.self)
+            a2 += tap * base.loadUnaligned(fromByteOffset: 16 * stride, as: SIMD8<S>.self)
+        }
+    }
+    let out = UnsafeMutableRawPointer(row)
+    out.storeBytes(of: a0, as: SIMD8<S>.self)
+    out.storeBytes(of: a1, toByteOffset: 8 * stride, as: SIMD8<S>.self)
+    out.storeBytes(of: a2, toByteOffset: 16 * stride, as: SIMD8<S>.self)
 }
