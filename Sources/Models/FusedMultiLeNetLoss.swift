@@ -1,4 +1,5 @@
 import Autodiff
+import Foundation
 import LinearAlgebra
 
 /// Errors of ``FusedMultiLeNetLoss`` beyond the shape errors it shares with ``MultiTaskLoss``
@@ -75,9 +76,10 @@ private struct LeNetOffsets {
 /// per vector: only the two tangent sweeps run. ``hessianVectorProduct(at:along:weights:)``
 /// is literally `prepare` followed by the tangent sweeps, so both give bit-identical products.
 ///
-/// **Not thread-safe**: every method writes the shared workspace. Use one instance per
-/// thread (instances are cheap to create relative to their use). Results do not depend on
-/// the number of OpenBLAS threads beyond BLAS's own summation order.
+/// **Not thread-safe**: every method writes the shared workspace; use one instance per
+/// thread. (Internally, ``parallelism`` tasks split the kernel's own loops.) Results do not
+/// depend on ``parallelism`` and depend on the number of OpenBLAS threads only through BLAS's
+/// own summation order.
 public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVectorFunction {
     /// The number of images `N` of the batch.
     public let batchSize: Int
@@ -87,6 +89,16 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
     public let parameterCount: Int
     /// `m = 2`, one objective per head.
     public var objectiveCount: Int { LeNetShape.tasks }
+
+    /// The number of concurrent tasks the kernel's own loops (direct conv1, im2col/col2im of
+    /// conv2) use, at least 1; defaults to the number of active processors. Work is split by
+    /// image or channel with every output computed by one task in a fixed order, so results
+    /// are bit-identical for every value. OpenBLAS threads are set separately
+    /// (``BLASThreads``).
+    public var parallelism: Int {
+        get { workspace.parallelism }
+        set { workspace.parallelism = Swift.max(1, newValue) }
+    }
 
     private let offsets: LeNetOffsets
     private let flatLabels: [Int]
@@ -127,6 +139,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         offsets = try LeNetOffsets(MultiLeNet.parameterLayout)
         workspace = FusedMultiLeNetWorkspace(batch: batch, parameterCount: parameterCount)
         images.withUnsafeBufferPointer { workspace.loadImages($0.baseAddress!) }
+        workspace.parallelism = ProcessInfo.processInfo.activeProcessorCount
     }
 
     // MARK: Public evaluation

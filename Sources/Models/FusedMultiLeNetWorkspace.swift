@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 
 /// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
@@ -130,17 +131,13 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     typealias Shape = FusedMultiLeNetShape
 
     let batch: Int
-    /// `N·576`, the columns of conv1's GEMMs.
-    let conv1Columns: Int
     /// `N·64`, the columns of conv2's GEMMs.
     let conv2Columns: Int
 
     /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
     let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
-    /// The images `[N, 28, 28]` and their im2col matrix `[25, N·576]`, both built once.
-    let images, imageColumns: UnsafeMutablePointer<Scalar>
-    /// conv1's output before bias and pooling, `[10, N·576]`.
-    let conv1Scratch: UnsafeMutablePointer<Scalar>
+    /// The images `[N, 28, 28]`, copied once.
+    let images: UnsafeMutablePointer<Scalar>
     /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
     let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
     let argmax1: UnsafeMutablePointer<UInt8>
@@ -164,15 +161,18 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// Logits of both heads side by side `[N, 20]`, softmax probabilities, tangents, adjoints.
     let logits, logitsTangent, probabilities, logitsAdjoint, logitsAdjointTangent: UnsafeMutablePointer<Scalar>
 
-    let pool1: FusedMultiLeNetPooling
+    /// conv2's pooling, written into the flattened `[N, 320]` layout fc1 reads.
     let pool2: FusedMultiLeNetPooling
+    /// The number of concurrent tasks the workspace's own loops use (≥ 1). Work is split by
+    /// channel or image, each output computed by one task in a fixed order, so results do
+    /// not depend on it.
+    var parallelism = 1
 
     private var scalarBuffers: [UnsafeMutablePointer<Scalar>] = []
     private var byteBuffers: [UnsafeMutablePointer<UInt8>] = []
 
     init(batch: Int, parameterCount: Int) {
         self.batch = batch
-        conv1Columns = batch * Shape.conv1Positions
         conv2Columns = batch * Shape.conv2Positions
         var scalars: [UnsafeMutablePointer<Scalar>] = []
         var bytes: [UnsafeMutablePointer<UInt8>] = []
@@ -193,8 +193,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         gradient = allocate(parameterCount)
         product = allocate(parameterCount)
         images = allocate(batch * Shape.imagePixels)
-        imageColumns = allocate(Shape.kernelArea * conv1Columns)
-        conv1Scratch = allocate(Shape.conv1Channels * conv1Columns)
         let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
         a1 = allocate(pooled1)
         a1Tangent = allocate(pooled1)
@@ -223,9 +221,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         probabilities = allocate(heads)
         logitsAdjoint = allocate(heads)
         logitsAdjointTangent = allocate(heads)
-        pool1 = FusedMultiLeNetPooling(
-            channels: Shape.conv1Channels, batch: batch, side: Shape.conv1Side,
-            outputChannelStride: batch * Shape.pool1Positions, outputImageStride: Shape.pool1Positions)
         pool2 = FusedMultiLeNetPooling(
             channels: Shape.conv2Channels, batch: batch, side: Shape.conv2Side,
             outputChannelStride: Shape.pool2Positions, outputImageStride: Shape.features)
@@ -238,22 +233,22 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         for p in byteBuffers { p.deallocate() }
     }
 
-    /// Copies the NCHW images `[N, 1, 28, 28]` and builds their im2col matrix
-    /// `imageColumns[(i, j), (n, p, q)] = image[n, p + i, q + j]`.
+    /// Copies the NCHW images `[N, 1, 28, 28]`.
     func loadImages(_ source: UnsafePointer<Scalar>) {
         images.update(from: source, count: batch * Shape.imagePixels)
-        let side = Shape.conv1Side
-        for i in 0..<Shape.kernelSide {
-            for j in 0..<Shape.kernelSide {
-                let row = imageColumns + (i * Shape.kernelSide + j) * conv1Columns
-                for n in 0..<batch {
-                    let image = images + n * Shape.imagePixels
-                    for p in 0..<side {
-                        let source = image + (p + i) * Shape.imageSide + j
-                        let target = row + n * Shape.conv1Positions + p * side
-                        for q in 0..<side { target[q] = source[q] }
-                    }
-                }
+    }
+
+    /// Runs `body` on `count` items split into at most ``parallelism`` contiguous ranges,
+    /// concurrently; `body` must write disjoint outputs.
+    func forEachRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let tasks = Swift.min(parallelism, count)
+        guard tasks > 1 else { return body(0..<count) }
+        // The tasks write disjoint outputs (the caller's contract), and the workspace is not
+        // shared beyond this call, so handing `body` to the worker threads is safe.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                work(count * task / tasks ..< count * (task + 1) / tasks)
             }
         }
     }
@@ -262,16 +257,18 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// `cols[(c, i, j), (n, p, q)] = a[c, n, p + i, q + j]`, `[250, N·64]`.
     func im2colConv2(_ a: UnsafePointer<Scalar>, into cols: UnsafeMutablePointer<Scalar>) {
         let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
-        for c in 0..<Shape.conv1Channels {
-            let channel = a + c * batch * Shape.pool1Positions
-            for i in 0..<Shape.kernelSide {
-                for j in 0..<Shape.kernelSide {
-                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
-                    for n in 0..<batch {
-                        let source = channel + n * Shape.pool1Positions + i * inSide + j
-                        let target = row + n * Shape.conv2Positions
-                        for p in 0..<side {
-                            for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
+        forEachRange(Shape.conv1Channels) { channels in
+            for c in channels {
+                let channel = a + c * batch * Shape.pool1Positions
+                for i in 0..<Shape.kernelSide {
+                    for j in 0..<Shape.kernelSide {
+                        let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
+                        for n in 0..<batch {
+                            let source = channel + n * Shape.pool1Positions + i * inSide + j
+                            let target = row + n * Shape.conv2Positions
+                            for p in 0..<side {
+                                for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
+                            }
                         }
                     }
                 }
@@ -283,17 +280,19 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// into a zeroed `[10, N, 12, 12]` (contributions summed in `(i, j)` order, as the tape's col2im).
     func col2imConv2(_ cols: UnsafePointer<Scalar>, into aBar: UnsafeMutablePointer<Scalar>) {
         let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
-        aBar.update(repeating: 0, count: Shape.conv1Channels * batch * Shape.pool1Positions)
-        for c in 0..<Shape.conv1Channels {
-            let channel = aBar + c * batch * Shape.pool1Positions
-            for i in 0..<Shape.kernelSide {
-                for j in 0..<Shape.kernelSide {
-                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
-                    for n in 0..<batch {
-                        let source = row + n * Shape.conv2Positions
-                        let target = channel + n * Shape.pool1Positions + i * inSide + j
-                        for p in 0..<side {
-                            for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
+        forEachRange(Shape.conv1Channels) { channels in
+            for c in channels {
+                let channel = aBar + c * batch * Shape.pool1Positions
+                channel.update(repeating: 0, count: batch * Shape.pool1Positions)
+                for i in 0..<Shape.kernelSide {
+                    for j in 0..<Shape.kernelSide {
+                        let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
+                        for n in 0..<batch {
+                            let source = row + n * Shape.conv2Positions
+                            let target = channel + n * Shape.pool1Positions + i * inSide + j
+                            for p in 0..<side {
+                                for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
+                            }
                         }
                     }
                 }
@@ -303,35 +302,36 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// conv1 → bias → 2×2 max-pool → ReLU as one direct convolution: for each image and
     /// pooled row, the two conv1 rows `y[c, n, p, q] = Σ_{i,j} W₁[c, i, j] x[n, p + i, q + j]`
-    /// are computed in a small buffer (the loop over `q` vectorises), then pooled as
+    /// are computed in a small buffer (8-lane SIMD over `q`), then pooled as
     /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`,
     /// argmax cached. Neither the im2col matrix of the images nor the full conv1 output is
     /// ever stored.
     func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
         let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
-        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
-            let filters = scratch.baseAddress!
-            filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
-            let rows = filters + Shape.conv1Channels * Shape.kernelArea
-            for n in 0..<batch {
-                let image = images + n * Shape.imagePixels
-                for c in 0..<Shape.conv1Channels {
-                    let w = filters + c * Shape.kernelArea
-                    let b = bias[c]
-                    let plane = (c * batch + n) * Shape.pool1Positions
-                    for r in 0..<windows {
-                        for half in 0..<2 {
-                            conv1Row(image + (2 * r + half) * width, filter: w, into: rows + half * side)
-                        }
-                        for s in 0..<windows {
-                            var best = rows[2 * s] + b
-                            var index: UInt8 = 0
-                            let v1 = rows[2 * s + 1] + b, v2 = rows[side + 2 * s] + b, v3 = rows[side + 2 * s + 1] + b
-                            if v1 > best { best = v1; index = 1 }
-                            if v2 > best { best = v2; index = 2 }
-                            if v3 > best { best = v3; index = 3 }
-                            argmax1[plane + r * windows + s] = index
-                            a1[plane + r * windows + s] = Swift.max(best, 0)
+        forEachRange(batch) { imageRange in
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
+                let filters = scratch.baseAddress!
+                filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
+                let rows = filters + Shape.conv1Channels * Shape.kernelArea
+                for n in imageRange {
+                    let image = images + n * Shape.imagePixels
+                    for c in 0..<Shape.conv1Channels {
+                        let w = filters + c * Shape.kernelArea
+                        let b = bias[c]
+                        let plane = (c * batch + n) * Shape.pool1Positions
+                        for r in 0..<windows {
+                            conv1Row(image + 2 * r * width, filter: w, into: rows)
+                            conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
+                            for s in 0..<windows {
+                                var best = rows[2 * s] + b
+                                var index: UInt8 = 0
+                                let v1 = rows[2 * s + 1] + b, v2 = rows[side + 2 * s] + b, v3 = rows[side + 2 * s + 1] + b
+                                if v1 > best { best = v1; index = 1 }
+                                if v2 > best { best = v2; index = 2 }
+                                if v3 > best { best = v3; index = 3 }
+                                argmax1[plane + r * windows + s] = index
+                                a1[plane + r * windows + s] = Swift.max(best, 0)
+                            }
                         }
                     }
                 }
@@ -378,26 +378,28 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// positions pooling keeps, instead of a GEMM over all of them.
     func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
         let windows = Shape.pool1Side
-        for c in 0..<Shape.conv1Channels {
+        forEachRange(Shape.conv1Channels) { channels in
             withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { filter in
-            let w = filter.baseAddress!
-            w.update(from: weight + c * Shape.kernelArea, count: Shape.kernelArea)
-            let b = bias[c]
-            for n in 0..<batch {
-                let plane = (c * batch + n) * Shape.pool1Positions
-                for r in 0..<windows {
-                    for s in 0..<windows {
-                        let k = plane + r * windows + s
-                        guard a1[k] > 0 else { aDot[k] = 0; continue }
-                        let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
-                        var sum: Scalar = 0
-                        for i in 0..<Shape.kernelSide {
-                            for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
+                let w = filter.baseAddress!
+                for c in channels {
+                    w.update(from: weight + c * Shape.kernelArea, count: Shape.kernelArea)
+                    let b = bias[c]
+                    for n in 0..<batch {
+                        let plane = (c * batch + n) * Shape.pool1Positions
+                        for r in 0..<windows {
+                            for s in 0..<windows {
+                                let k = plane + r * windows + s
+                                guard a1[k] > 0 else { aDot[k] = 0; continue }
+                                let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                                var sum: Scalar = 0
+                                for i in 0..<Shape.kernelSide {
+                                    for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
+                                }
+                                aDot[k] = sum + b
+                            }
                         }
-                        aDot[k] = sum + b
                     }
                 }
-            }
             }
         }
     }
@@ -411,28 +413,30 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
     ) {
         let windows = Shape.pool1Side
-        for c in 0..<Shape.conv1Channels {
+        forEachRange(Shape.conv1Channels) { channels in
             withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { accumulator in
-            let w = accumulator.baseAddress!
-            w.initialize(repeating: 0, count: Shape.kernelArea)
-            var biasSum: Scalar = 0
-            for n in 0..<batch {
-                let plane = (c * batch + n) * Shape.pool1Positions
-                for r in 0..<windows {
-                    for s in 0..<windows {
-                        let k = plane + r * windows + s
-                        guard a1[k] > 0 else { continue }
-                        let g = aBar[k]
-                        biasSum += g
-                        let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
-                        for i in 0..<Shape.kernelSide {
-                            for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
+                let w = accumulator.baseAddress!
+                for c in channels {
+                    w.update(repeating: 0, count: Shape.kernelArea)
+                    var biasSum: Scalar = 0
+                    for n in 0..<batch {
+                        let plane = (c * batch + n) * Shape.pool1Positions
+                        for r in 0..<windows {
+                            for s in 0..<windows {
+                                let k = plane + r * windows + s
+                                guard a1[k] > 0 else { continue }
+                                let g = aBar[k]
+                                biasSum += g
+                                let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                                for i in 0..<Shape.kernelSide {
+                                    for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
+                                }
+                            }
                         }
                     }
+                    biasAdjoint[c] = biasSum
+                    (weightAdjoint + c * Shape.kernelArea).update(from: w, count: Shape.kernelArea)
                 }
-            }
-            biasAdjoint[c] = biasSum
-            (weightAdjoint + c * Shape.kernelArea).update(from: w, count: Shape.kernelArea)
             }
         }
     }

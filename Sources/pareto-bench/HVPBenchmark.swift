@@ -19,7 +19,7 @@ struct HVPBenchmark: ParsableCommand {
     @Option(help: "Images per batch.") var batch = 256
     @Option(help: "Timed repetitions of the fused engine (median reported).") var repeats = 15
     @Option(help: "Timed repetitions of the (slow) tape engine; 0 skips it.") var tapeRepeats = 5
-    @Option(help: "OpenBLAS threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "OpenBLAS threads and fused-kernel tasks (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "End with one JSON line.") var json = false
 
     func validate() throws {
@@ -37,6 +37,7 @@ struct HVPBenchmark: ParsableCommand {
         let labels = (0..<2).map { _ in (0..<batch).map { _ in Int.random(in: 0..<10, using: &generator) } }
         let loss = try MultiTaskLoss(model: model, images: images, labels: labels)
         let fused = try FusedMultiLeNetLoss(images: images, labels: labels)
+        fused.parallelism = threads
         let x: [Float] = model.initialParameters(using: &generator)
         let v = (0..<x.count).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights: [Float] = [0.5, 0.5]

@@ -124,6 +124,23 @@ final class FusedMultiLeNetTests: XCTestCase {
         XCTAssertEqual(try p.fused.hessianVectorProduct(along: v), actual.product)
     }
 
+    /// Splitting the kernel's own loops over tasks does not change a single bit.
+    func testResultsDoNotDependOnParallelism() throws {
+        var p = try makeProblem(batch: 5, seed: 61)
+        let v = p.random.uniform(p.x.count)
+        p.fused.parallelism = 1
+        let serial = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.2, 0.8])
+        let serialJacobian = try p.fused.valuesAndJacobian(at: p.x).jacobian
+        for tasks in [2, 3, 7] {
+            p.fused.parallelism = tasks
+            let parallel = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.2, 0.8])
+            XCTAssertEqual(parallel.values, serial.values)
+            XCTAssertEqual(parallel.weightedGradient, serial.weightedGradient)
+            XCTAssertEqual(parallel.product, serial.product)
+            XCTAssertEqual(try p.fused.valuesAndJacobian(at: p.x).jacobian, serialJacobian)
+        }
+    }
+
     /// Float32 and Float64 evaluations of the fused kernel agree to single precision.
     func testSinglePrecisionAgreesWithDouble() throws {
         var p = try makeProblem(batch: 3, seed: 51)
