@@ -19,12 +19,14 @@ struct HVPBenchmark: ParsableCommand {
     @Option(help: "Images per batch.") var batch = 256
     @Option(help: "Timed repetitions of the fused engine (median reported).") var repeats = 15
     @Option(help: "Timed repetitions of the (slow) tape engine; 0 skips it.") var tapeRepeats = 5
-    @Option(help: "OpenBLAS threads and fused-kernel tasks (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "OpenBLAS threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Concurrent tasks of the fused kernel's own loops (default: --threads).") var tasks: Int?
     @Flag(help: "End with one JSON line.") var json = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard (tasks ?? 1) >= 1 else { throw ValidationError("--tasks must be at least 1") }
         guard tapeRepeats >= 0 else { throw ValidationError("--tape-repeats must not be negative") }
     }
 
@@ -37,7 +39,7 @@ struct HVPBenchmark: ParsableCommand {
         let labels = (0..<2).map { _ in (0..<batch).map { _ in Int.random(in: 0..<10, using: &generator) } }
         let loss = try MultiTaskLoss(model: model, images: images, labels: labels)
         let fused = try FusedMultiLeNetLoss(images: images, labels: labels)
-        fused.parallelism = threads
+        fused.parallelism = tasks ?? threads
         let x: [Float] = model.initialParameters(using: &generator)
         let v = (0..<x.count).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights: [Float] = [0.5, 0.5]
@@ -47,7 +49,7 @@ struct HVPBenchmark: ParsableCommand {
             let gflops = flop / seconds / 1e9
             print("\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%8.2f", seconds * 1e3)) ms  \(String(format: "%6.1f", gflops)) GFLOPS (\(String(format: "%.0f", 100 * gflops / sgemmGFLOPS)) % of sgemm)")
         }
-        print("MultiLeNet, batch \(batch), Float32, \(threads) BLAS thread(s)")
+        print("MultiLeNet, batch \(batch), Float32, \(threads) BLAS thread(s), \(fused.parallelism) fused-kernel task(s)")
         print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS")
 
         var tapeGradientSeconds = Double.nan, tapeHVPSeconds = Double.nan
@@ -83,7 +85,7 @@ struct HVPBenchmark: ParsableCommand {
         }
         if json {
             var record: [String: Any] = [
-                "batch": batch, "threads": threads,
+                "batch": batch, "threads": threads, "tasks": fused.parallelism,
                 "grad_ms": rounded(gradientSeconds * 1e3), "hvp_ms": rounded(hvpSeconds * 1e3),
                 "hvp_over_grad": rounded(hvpSeconds / gradientSeconds),
                 "sgemm_gflops": rounded(sgemmGFLOPS, 1), "grad_gflops": rounded(gradientGFLOPS, 1),
