@@ -282,9 +282,13 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         // conv1 → bias → pool → ReLU, a direct convolution: a₁ [10, N·144] and its argmax.
         w.conv1Forward(weight: x + o.conv1Weight, bias: x + o.conv1Bias)
         // conv2: cols(a₁) into the primal half of the stacked im2col matrix; Y₂ = W₂·cols(a₁).
-        w.im2colConv2(w.a1, into: w.primalColumns2)
-        gemm(.none, .none, LeNetShape.conv2Channels, w.conv2Columns, LeNetShape.conv2PatchSize,
-             x + o.conv2Weight, LeNetShape.conv2PatchSize, w.primalColumns2, w.conv2Columns, 0, w.conv2Scratch, w.conv2Columns)
+        for block in w.blocks {
+            let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
+            w.im2colConv2(w.a1, block: block, into: primal)
+            gemm(.none, .none, LeNetShape.conv2Channels, columns, LeNetShape.conv2PatchSize,
+                 x + o.conv2Weight, LeNetShape.conv2PatchSize, primal, columns,
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
+        }
         w.pool2.forward(w.conv2Scratch, bias: x + o.conv2Bias, output: w.features, argmax: w.argmax2)
         // fc1 + ReLU: a₃ = relu(F·Wf₁ᵀ + bf₁)  [N, 50].
         gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
@@ -336,11 +340,17 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         // ReLU + pool2: Ȳ₂ (the lower half of the stacked adjoint), b̄₂.
         w.pool2.backward(w.featuresAdjoint, reference: w.features, argmax: w.argmax2, into: w.primalConv2Adjoint, biasAdjoint: g + o.conv2Bias)
         // conv2: W̄₂ = Ȳ₂ cols(a₁)ᵀ, cols(ā₁) = W₂ᵀ Ȳ₂, ā₁ = col2im.
-        gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, w.conv2Columns,
-             w.primalConv2Adjoint, w.conv2Columns, w.primalColumns2, w.conv2Columns, 0, g + o.conv2Weight, LeNetShape.conv2PatchSize)
-        gemm(.transposed, .none, LeNetShape.conv2PatchSize, w.conv2Columns, LeNetShape.conv2Channels,
-             x + o.conv2Weight, LeNetShape.conv2PatchSize, w.primalConv2Adjoint, w.conv2Columns, 0, w.columnsAdjoint2, w.conv2Columns)
-        w.col2imConv2(w.columnsAdjoint2, into: w.a1Adjoint)
+        // Block by block (W̄₂ accumulated over the blocks in order).
+        for (index, block) in w.blocks.enumerated() {
+            let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
+            let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
+            w.im2colConv2(w.a1, block: block, into: primal)
+            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize)
+            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, LeNetShape.conv2Channels,
+                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
+            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
+        }
         // ReLU + pool1 + conv1: W̄₁, b̄₁ from the kept (argmax, ReLU-active) positions only.
         w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
     }
@@ -352,14 +362,20 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         // conv1: ȧ₁ = [a₁ > 0] (Ẇ₁·cols(images) + ḃ₁) at the argmax (the images are data).
         w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
         // conv2: Ẏ₂ = [W₂ | Ẇ₂]·[cols(ȧ₁); cols(a₁)], one GEMM with K = 500.
-        w.im2colConv2(w.a1Tangent, into: w.tangentColumns2)
         for row in 0..<LeNetShape.conv2Channels {
             let target = w.stackedWeights2 + row * 2 * LeNetShape.conv2PatchSize
             target.update(from: x + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
             (target + LeNetShape.conv2PatchSize).update(from: v + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
         }
-        gemm(.none, .none, LeNetShape.conv2Channels, w.conv2Columns, 2 * LeNetShape.conv2PatchSize,
-             w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, w.tangentColumns2, w.conv2Columns, 0, w.conv2Scratch, w.conv2Columns)
+        for block in w.blocks {
+            let columns = block.count * LeNetShape.conv2Positions
+            let (tangent, primal) = w.blockColumns(images: block.count)
+            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
+            w.im2colConv2(w.a1, block: block, into: primal)
+            gemm(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
+                 w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, tangent, columns,
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
+        }
         w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
         // fc1: ż₁ = Ḟ Wf₁ᵀ + F Ẇf₁ᵀ + ḃf₁, masked by the ReLU.
         gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
@@ -424,16 +440,24 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
         // ReLU + pool2: Ẏ̄₂ (the upper half of the stacked adjoint [Ẏ̄₂; Ȳ₂]), ḃ̄₂.
         w.pool2.backward(w.featuresAdjointTangent, reference: w.features, argmax: w.argmax2, into: w.stackedConv2Adjoint, biasAdjoint: h + o.conv2Bias)
         // conv2: Ẇ̄₂ = Ẏ̄₂ cols(a₁)ᵀ + Ȳ₂ cols(ȧ₁)ᵀ; cols(ǡ₁) = [W₂; Ẇ₂]ᵀ [Ẏ̄₂; Ȳ₂] (K = 40).
-        gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, w.conv2Columns,
-             w.stackedConv2Adjoint, w.conv2Columns, w.primalColumns2, w.conv2Columns, 0, h + o.conv2Weight, LeNetShape.conv2PatchSize)
-        gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, w.conv2Columns,
-             w.primalConv2Adjoint, w.conv2Columns, w.tangentColumns2, w.conv2Columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
         let weightBlock = LeNetShape.conv2Channels * LeNetShape.conv2PatchSize
         w.stackedWeightsTransposed2.update(from: x + o.conv2Weight, count: weightBlock)
         (w.stackedWeightsTransposed2 + weightBlock).update(from: v + o.conv2Weight, count: weightBlock)
-        gemm(.transposed, .none, LeNetShape.conv2PatchSize, w.conv2Columns, 2 * LeNetShape.conv2Channels,
-             w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, w.stackedConv2Adjoint, w.conv2Columns, 0, w.columnsAdjoint2, w.conv2Columns)
-        w.col2imConv2(w.columnsAdjoint2, into: w.a1Adjoint)
+        for (index, block) in w.blocks.enumerated() {
+            let columns = block.count * LeNetShape.conv2Positions
+            let (tangent, primal) = w.blockColumns(images: block.count)
+            let yBarStack = w.stackedConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
+            let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
+            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
+            w.im2colConv2(w.a1, block: block, into: primal)
+            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 yBarStack, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 yBar, w.conv2Columns, tangent, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
+                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
+            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
+        }
         // ReLU + pool1 + conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ, ḃ̄₁ (the images have no tangent).
         w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: h + o.conv1Weight, biasAdjoint: h + o.conv1Bias)
     }

@@ -141,9 +141,10 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
     let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
     let argmax1: UnsafeMutablePointer<UInt8>
-    /// `[cols(ȧ₁); cols(a₁)]`, `[500, N·64]`; ``primalColumns2`` is its lower half.
-    let tangentColumns2: UnsafeMutablePointer<Scalar>
-    var primalColumns2: UnsafeMutablePointer<Scalar> { tangentColumns2 + Shape.conv2PatchSize * conv2Columns }
+    /// conv2 works on blocks of ``blockImages`` images whose im2col matrices fit in cache:
+    /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
+    /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
+    let blockColumns2, blockColumnsAdjoint2: UnsafeMutablePointer<Scalar>
     /// `[20, N·64]`: conv2's output, then its tangent.
     let conv2Scratch: UnsafeMutablePointer<Scalar>
     let argmax2: UnsafeMutablePointer<UInt8>
@@ -152,8 +153,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// `[Ẏ̄₂; Ȳ₂]`, `[40, N·64]`; ``primalConv2Adjoint`` is its lower half.
     let stackedConv2Adjoint: UnsafeMutablePointer<Scalar>
     var primalConv2Adjoint: UnsafeMutablePointer<Scalar> { stackedConv2Adjoint + Shape.conv2Channels * conv2Columns }
-    /// `cols(ā₁)` or `cols(ǡ₁)`, `[250, N·64]`.
-    let columnsAdjoint2: UnsafeMutablePointer<Scalar>
     /// `[W₂ | Ẇ₂]`, `[20, 500]`, and `[W₂; Ẇ₂]`, `[40, 250]`.
     let stackedWeights2, stackedWeightsTransposed2: UnsafeMutablePointer<Scalar>
     /// fc1 activations after ReLU `[N, 50]`, tangent, adjoint (masked), adjoint tangent.
@@ -198,7 +197,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         a1Tangent = allocate(pooled1)
         a1Adjoint = allocate(pooled1)
         argmax1 = allocateBytes(pooled1)
-        tangentColumns2 = allocate(2 * Shape.conv2PatchSize * conv2Columns)
+        let blockCapacity = Swift.min(batch, Self.blockImages) * Shape.conv2Positions
+        blockColumns2 = allocate(2 * Shape.conv2PatchSize * blockCapacity)
+        blockColumnsAdjoint2 = allocate(Shape.conv2PatchSize * blockCapacity)
         conv2Scratch = allocate(Shape.conv2Channels * conv2Columns)
         let pooled2 = batch * Shape.features
         argmax2 = allocateBytes(pooled2)
@@ -207,7 +208,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         featuresAdjoint = allocate(pooled2)
         featuresAdjointTangent = allocate(pooled2)
         stackedConv2Adjoint = allocate(2 * Shape.conv2Channels * conv2Columns)
-        columnsAdjoint2 = allocate(Shape.conv2PatchSize * conv2Columns)
         stackedWeights2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
         stackedWeightsTransposed2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
         let dense = batch * Shape.hidden
@@ -253,22 +253,38 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         }
     }
 
-    /// im2col of channel-major pooled conv1 activations `a [10, N, 12, 12]` for conv2:
-    /// `cols[(c, i, j), (n, p, q)] = a[c, n, p + i, q + j]`, `[250, N·64]`.
-    func im2colConv2(_ a: UnsafePointer<Scalar>, into cols: UnsafeMutablePointer<Scalar>) {
+    /// Images per conv2 block: 16 images make a `[500, 1024]` im2col block (2 MB in Float32,
+    /// 4 MB in Float64) that stays in cache between im2col and the GEMMs. A constant, so
+    /// results do not depend on the machine.
+    static var blockImages: Int { 16 }
+
+    /// The image ranges of the conv2 blocks, in order.
+    var blocks: [Range<Int>] {
+        stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
+    }
+
+    /// The tangent half (`[250, B·64]`, rows of `cols(ȧ₁)`) and the primal half (`cols(a₁)`)
+    /// of ``blockColumns2`` for a block of `images` images (row stride `images·64`).
+    func blockColumns(images: Int) -> (tangent: UnsafeMutablePointer<Scalar>, primal: UnsafeMutablePointer<Scalar>) {
+        (blockColumns2, blockColumns2 + Shape.conv2PatchSize * images * Shape.conv2Positions)
+    }
+
+    /// im2col of channel-major pooled conv1 activations `a [10, N, 12, 12]` for conv2, for
+    /// the images `block`: `cols[(c, i, j), (n − n₀, p, q)] = a[c, n, p + i, q + j]`,
+    /// `[250, |block|·64]` (row stride `|block|·64`).
+    func im2colConv2(_ a: UnsafePointer<Scalar>, block: Range<Int>, into cols: UnsafeMutablePointer<Scalar>) {
         let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
-        forEachRange(Shape.conv1Channels) { channels in
-            for c in channels {
-                let channel = a + c * batch * Shape.pool1Positions
-                for i in 0..<Shape.kernelSide {
-                    for j in 0..<Shape.kernelSide {
-                        let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
-                        for n in 0..<batch {
-                            let source = channel + n * Shape.pool1Positions + i * inSide + j
-                            let target = row + n * Shape.conv2Positions
-                            for p in 0..<side {
-                                for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
-                            }
+        let stride = block.count * Shape.conv2Positions
+        for c in 0..<Shape.conv1Channels {
+            let channel = a + c * batch * Shape.pool1Positions
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * stride
+                    for n in block {
+                        let source = channel + n * Shape.pool1Positions + i * inSide + j
+                        let target = row + (n - block.lowerBound) * Shape.conv2Positions
+                        for p in 0..<side {
+                            for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
                         }
                     }
                 }
@@ -276,23 +292,23 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         }
     }
 
-    /// The adjoint of ``im2colConv2(_:into:)``: `ā[c, n, p + i, q + j] += cols[(c, i, j), (n, p, q)]`
-    /// into a zeroed `[10, N, 12, 12]` (contributions summed in `(i, j)` order, as the tape's col2im).
-    func col2imConv2(_ cols: UnsafePointer<Scalar>, into aBar: UnsafeMutablePointer<Scalar>) {
+    /// The adjoint of ``im2colConv2(_:block:into:)``: `ā[c, n, p + i, q + j] = Σ_{i,j} cols[(c, i, j), (n − n₀, p, q)]`
+    /// for the images `block` of `[10, N, 12, 12]` (overwritten; contributions summed in
+    /// `(i, j)` order, as the tape's col2im).
+    func col2imConv2(_ cols: UnsafePointer<Scalar>, block: Range<Int>, into aBar: UnsafeMutablePointer<Scalar>) {
         let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
-        forEachRange(Shape.conv1Channels) { channels in
-            for c in channels {
-                let channel = aBar + c * batch * Shape.pool1Positions
-                channel.update(repeating: 0, count: batch * Shape.pool1Positions)
-                for i in 0..<Shape.kernelSide {
-                    for j in 0..<Shape.kernelSide {
-                        let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * conv2Columns
-                        for n in 0..<batch {
-                            let source = row + n * Shape.conv2Positions
-                            let target = channel + n * Shape.pool1Positions + i * inSide + j
-                            for p in 0..<side {
-                                for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
-                            }
+        let stride = block.count * Shape.conv2Positions
+        for c in 0..<Shape.conv1Channels {
+            let channel = aBar + c * batch * Shape.pool1Positions
+            (channel + block.lowerBound * Shape.pool1Positions).update(repeating: 0, count: block.count * Shape.pool1Positions)
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * stride
+                    for n in block {
+                        let source = row + (n - block.lowerBound) * Shape.conv2Positions
+                        let target = channel + n * Shape.pool1Positions + i * inSide + j
+                        for p in 0..<side {
+                            for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
                         }
                     }
                 }

@@ -81,6 +81,21 @@ final class FusedMultiLeNetTests: XCTestCase {
         }
     }
 
+    /// A batch larger than conv2's block of 16 images, with a partial last block.
+    func testBatchSpanningSeveralBlocksMatchesTape() throws {
+        var p = try makeProblem(batch: 37, seed: 71)
+        let v = p.random.uniform(p.x.count)
+        let weights = [0.7, 0.3]
+        let expected = try p.tape.hessianVectorProduct(at: p.x, along: v, weights: weights)
+        let actual = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: weights)
+        XCTAssertLessThan(relativeError(actual.values, expected.values), 1e-12)
+        XCTAssertLessThan(relativeError(actual.weightedGradient, expected.weightedGradient), 1e-12)
+        XCTAssertLessThan(relativeError(actual.product, expected.product), 1e-12)
+        let jacobian = try p.fused.valuesAndJacobian(at: p.x).jacobian
+        let expectedJacobian = try p.tape.valuesAndJacobian(at: p.x).jacobian
+        for task in 0..<2 { XCTAssertLessThan(relativeError(jacobian[task], expectedJacobian[task]), 1e-12) }
+    }
+
     /// The prepared (fixed-point) mode gives the full HVP's product exactly, for several
     /// directions at one point, and agrees with the tape.
     func testPreparedHessianVectorProductMatchesFullAndTape() throws {
