@@ -136,8 +136,10 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
     let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
-    /// The images `[N, 28, 28]`, copied once.
+    /// The images `[N, 28, 28]`, copied once, followed by ``imagePadding`` zeros (the 8-lane
+    /// loads of 5-wide receptive-field rows read up to 3 elements past the last row).
     let images: UnsafeMutablePointer<Scalar>
+    static var imagePadding: Int { 8 }
     /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
     let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
     let argmax1: UnsafeMutablePointer<UInt8>
@@ -175,9 +177,10 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         conv2Columns = batch * Shape.conv2Positions
         var scalars: [UnsafeMutablePointer<Scalar>] = []
         var bytes: [UnsafeMutablePointer<UInt8>] = []
+        // Zero bits are +0.0 in IEEE formats; the byte fill avoids a generic element loop.
         func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
             let p = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
-            p.initialize(repeating: 0, count: count)
+            UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
             scalars.append(p)
             return p
         }
@@ -191,7 +194,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         direction = allocate(parameterCount)
         gradient = allocate(parameterCount)
         product = allocate(parameterCount)
-        images = allocate(batch * Shape.imagePixels)
+        images = allocate(batch * Shape.imagePixels + Self.imagePadding)
         let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
         a1 = allocate(pooled1)
         a1Tangent = allocate(pooled1)
@@ -283,9 +286,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                     for n in block {
                         let source = channel + n * Shape.pool1Positions + i * inSide + j
                         let target = row + (n - block.lowerBound) * Shape.conv2Positions
-                        for p in 0..<side {
-                            for q in 0..<side { target[p * side + q] = source[p * inSide + q] }
-                        }
+                        for p in 0..<side { (target + p * side).update(from: source + p * inSide, count: side) }
                     }
                 }
             }
@@ -307,9 +308,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                     for n in block {
                         let source = row + (n - block.lowerBound) * Shape.conv2Positions
                         let target = channel + n * Shape.pool1Positions + i * inSide + j
-                        for p in 0..<side {
-                            for q in 0..<side { target[p * inSide + q] += source[p * side + q] }
-                        }
+                        for p in 0..<side { addEight(target + p * inSide, source + p * side) }
                     }
                 }
             }
@@ -393,28 +392,38 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// at the argmax `(p, q)` of each window — a direct convolution at the quarter of the
     /// positions pooling keeps, instead of a GEMM over all of them.
     func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
-        let windows = Shape.pool1Side
         forEachRange(Shape.conv1Channels) { channels in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { filter in
-                let w = filter.baseAddress!
-                for c in channels {
-                    w.update(from: weight + c * Shape.kernelArea, count: Shape.kernelArea)
-                    let b = bias[c]
-                    for n in 0..<batch {
-                        let plane = (c * batch + n) * Shape.pool1Positions
-                        for r in 0..<windows {
-                            for s in 0..<windows {
-                                let k = plane + r * windows + s
-                                guard a1[k] > 0 else { aDot[k] = 0; continue }
-                                let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
-                                var sum: Scalar = 0
-                                for i in 0..<Shape.kernelSide {
-                                    for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
-                                }
-                                aDot[k] = sum + b
-                            }
-                        }
+            for c in channels {
+                let k = c * batch * Shape.pool1Positions
+                if Scalar.self == Float.self {
+                    fusedMultiLeNetConv1Tangent(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                        weight: rebound(weight + c * Shape.kernelArea, Float.self), bias: Float(bias[c]), output: reboundMutable(aDot + k, Float.self))
+                } else if Scalar.self == Double.self {
+                    fusedMultiLeNetConv1Tangent(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                        weight: rebound(weight + c * Shape.kernelArea, Double.self), bias: Double(bias[c]), output: reboundMutable(aDot + k, Double.self))
+                } else {
+                    genericConv1Tangent(channel: c, weight: weight + c * Shape.kernelArea, bias: bias[c], output: aDot)
+                }
+            }
+        }
+    }
+
+    private func genericConv1Tangent(channel c: Int, weight w: UnsafePointer<Scalar>, bias b: Scalar, output aDot: UnsafeMutablePointer<Scalar>) {
+        let windows = Shape.pool1Side
+        for n in 0..<batch {
+            let plane = (c * batch + n) * Shape.pool1Positions
+            for r in 0..<windows {
+                for s in 0..<windows {
+                    let k = plane + r * windows + s
+                    guard a1[k] > 0 else { aDot[k] = 0; continue }
+                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                    var sum: Scalar = 0
+                    for i in 0..<Shape.kernelSide {
+                        for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
                     }
+                    aDot[k] = sum + b
                 }
             }
         }
@@ -428,34 +437,159 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     func conv1ParameterAdjoint(
         _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
     ) {
-        let windows = Shape.pool1Side
         forEachRange(Shape.conv1Channels) { channels in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.kernelArea) { accumulator in
-                let w = accumulator.baseAddress!
-                for c in channels {
-                    w.update(repeating: 0, count: Shape.kernelArea)
-                    var biasSum: Scalar = 0
-                    for n in 0..<batch {
-                        let plane = (c * batch + n) * Shape.pool1Positions
-                        for r in 0..<windows {
-                            for s in 0..<windows {
-                                let k = plane + r * windows + s
-                                guard a1[k] > 0 else { continue }
-                                let g = aBar[k]
-                                biasSum += g
-                                let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
-                                for i in 0..<Shape.kernelSide {
-                                    for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
-                                }
-                            }
-                        }
-                    }
-                    biasAdjoint[c] = biasSum
-                    (weightAdjoint + c * Shape.kernelArea).update(from: w, count: Shape.kernelArea)
+            for c in channels {
+                let k = c * batch * Shape.pool1Positions
+                let (w, b) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c)
+                if Scalar.self == Float.self {
+                    fusedMultiLeNetConv1ParameterAdjoint(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                        adjoint: rebound(aBar + k, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+                } else if Scalar.self == Double.self {
+                    fusedMultiLeNetConv1ParameterAdjoint(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                        adjoint: rebound(aBar + k, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+                } else {
+                    genericConv1ParameterAdjoint(channel: c, aBar, weightAdjoint: w, biasAdjoint: b)
                 }
             }
         }
     }
+
+    private func genericConv1ParameterAdjoint(
+        channel c: Int, _ aBar: UnsafePointer<Scalar>, weightAdjoint w: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
+    ) {
+        let windows = Shape.pool1Side
+        w.update(repeating: 0, count: Shape.kernelArea)
+        var biasSum: Scalar = 0
+        for n in 0..<batch {
+            let plane = (c * batch + n) * Shape.pool1Positions
+            for r in 0..<windows {
+                for s in 0..<windows {
+                    let k = plane + r * windows + s
+                    guard a1[k] > 0 else { continue }
+                    let g = aBar[k]
+                    biasSum += g
+                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                    for i in 0..<Shape.kernelSide {
+                        for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
+                    }
+                }
+            }
+        }
+        biasAdjoint[0] = biasSum
+    }
+
+    /// `target[0..<8] += source[0..<8]`, one 8-lane add for `Float` and `Double`.
+    @inline(__always)
+    private func addEight(_ target: UnsafeMutablePointer<Scalar>, _ source: UnsafePointer<Scalar>) {
+        if Scalar.self == Float.self {
+            addEightLanes(reboundMutable(target, Float.self), rebound(source, Float.self))
+        } else if Scalar.self == Double.self {
+            addEightLanes(reboundMutable(target, Double.self), rebound(source, Double.self))
+        } else {
+            for q in 0..<8 { target[q] += source[q] }
+        }
+    }
+}
+
+/// The same memory viewed as `T` (used only where `Scalar` is `T`).
+@inline(__always)
+private func rebound<S, T>(_ p: UnsafePointer<S>, _: T.Type) -> UnsafePointer<T> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: T.self)
+}
+
+@inline(__always)
+private func reboundMutable<S, T>(_ p: UnsafeMutablePointer<S>, _: T.Type) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
+}
+
+@inline(__always)
+private func addEightLanes<S: BinaryFloatingPoint & SIMDScalar>(_ target: UnsafeMutablePointer<S>, _ source: UnsafePointer<S>) {
+    let t = UnsafeMutableRawPointer(target)
+    t.storeBytes(of: t.loadUnaligned(as: SIMD8<S>.self) + UnsafeRawPointer(source).loadUnaligned(as: SIMD8<S>.self), as: SIMD8<S>.self)
+}
+
+/// An 8-lane load of the 5-wide receptive-field row at `p` (lanes 5…7 read the following
+/// elements and are multiplied by zero or discarded).
+@inline(__always)
+private func loadRow<S: BinaryFloatingPoint & SIMDScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
+}
+
+/// The image offset of the receptive field of pooled unit `(n, r, s)` with window argmax `index`.
+@inline(__always)
+private func fieldOffset(image n: Int, window r: Int, _ s: Int, argmax index: Int) -> Int {
+    n * FusedMultiLeNetShape.imagePixels + (2 * r + (index >> 1)) * FusedMultiLeNetShape.imageSide + 2 * s + (index & 1)
+}
+
+/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for one channel, with the
+/// five filter rows in zero-padded 8-lane registers. `a1`, `argmax` and `output` point at
+/// the channel's `[N, 12, 12]` block.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
+    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
+    weight: UnsafePointer<S>, bias: S, output: UnsafeMutablePointer<S>
+) {
+    typealias Shape = FusedMultiLeNetShape
+    func filterRow(_ i: Int) -> SIMD8<S> {
+        var row = SIMD8<S>()
+        for j in 0..<Shape.kernelSide { row[j] = weight[i * Shape.kernelSide + j] }
+        return row
+    }
+    let (w0, w1, w2, w3, w4) = (filterRow(0), filterRow(1), filterRow(2), filterRow(3), filterRow(4))
+    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
+    for n in 0..<batch {
+        for r in 0..<windows {
+            for s in 0..<windows {
+                let k = (n * windows + r) * windows + s
+                guard a1[k] > 0 else { output[k] = 0; continue }
+                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
+                var sum = w0 * loadRow(field)
+                sum += w1 * loadRow(field + width)
+                sum += w2 * loadRow(field + 2 * width)
+                sum += w3 * loadRow(field + 3 * width)
+                sum += w4 * loadRow(field + 4 * width)
+                output[k] = sum.sum() + bias
+            }
+        }
+    }
+}
+
+/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for one
+/// channel, accumulating the five filter rows in 8-lane registers (lanes 5…7 discarded).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1ParameterAdjoint<S: BinaryFloatingPoint & SIMDScalar>(
+    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>, adjoint: UnsafePointer<S>,
+    weightAdjoint: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
+) {
+    typealias Shape = FusedMultiLeNetShape
+    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
+    var (r0, r1, r2, r3, r4) = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
+    var biasSum: S = 0
+    for n in 0..<batch {
+        for r in 0..<windows {
+            for s in 0..<windows {
+                let k = (n * windows + r) * windows + s
+                guard a1[k] > 0 else { continue }
+                let g = adjoint[k]
+                biasSum += g
+                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
+                let gv = SIMD8<S>(repeating: g)
+                r0 += gv * loadRow(field)
+                r1 += gv * loadRow(field + width)
+                r2 += gv * loadRow(field + 2 * width)
+                r3 += gv * loadRow(field + 3 * width)
+                r4 += gv * loadRow(field + 4 * width)
+            }
+        }
+    }
+    for (i, row) in [r0, r1, r2, r3, r4].enumerated() {
+        for j in 0..<Shape.kernelSide { weightAdjoint[i * Shape.kernelSide + j] = row[j] }
+    }
+    biasAdjoint[0] = biasSum
 }
 
 /// One conv1 output row of 24 values, `row[q] = Σ_{i,j} w[i·5 + j] · top[i·28 + q + j]`, in
