@@ -26,6 +26,24 @@ enum FusedMultiLeNetShape {
     static let logits = 20
 }
 
+/// The maximum of a 2×2 window `(v₀, v₁; v₂, v₃)` (row-major) and its index 0…3; ties go to
+/// the first maximum, as in the tape's `maxPool2x2`. Written with selects, not branches
+/// (the comparisons are unpredictable).
+@inline(__always)
+func windowMaximum<S: BLASScalar>(_ v0: S, _ v1: S, _ v2: S, _ v3: S) -> (S, UInt8) {
+    var best = v0, index: UInt8 = 0
+    let greater1 = v1 > best
+    best = greater1 ? v1 : best
+    index = greater1 ? 1 : index
+    let greater2 = v2 > best
+    best = greater2 ? v2 : best
+    index = greater2 ? 2 : index
+    let greater3 = v3 > best
+    best = greater3 ? v3 : best
+    index = greater3 ? 3 : index
+    return (best, index)
+}
+
 /// 2×2 max-pooling with stride 2 of channel-major convolution outputs `[C, N, side, side]`,
 /// fused with the per-channel bias before it and the ReLU after it (`relu(maxpool(y + b))`,
 /// as the tape computes it). Ties go to the first maximum in row-major window order and the
@@ -58,12 +76,7 @@ struct FusedMultiLeNetPooling {
                 for r in 0..<half {
                     for s in 0..<half {
                         let top = input + 2 * r * side + 2 * s
-                        var best = top[0] + b
-                        var index: UInt8 = 0
-                        let v1 = top[1] + b, v2 = top[side] + b, v3 = top[side + 1] + b
-                        if v1 > best { best = v1; index = 1 }
-                        if v2 > best { best = v2; index = 2 }
-                        if v3 > best { best = v3; index = 3 }
+                        let (best, index) = windowMaximum(top[0] + b, top[1] + b, top[side] + b, top[side + 1] + b)
                         argmax[out + r * half + s] = index
                         a[out + r * half + s] = Swift.max(best, 0)
                     }
@@ -338,12 +351,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                             conv1Row(image + 2 * r * width, filter: w, into: rows)
                             conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
                             for s in 0..<windows {
-                                var best = rows[2 * s] + b
-                                var index: UInt8 = 0
-                                let v1 = rows[2 * s + 1] + b, v2 = rows[side + 2 * s] + b, v3 = rows[side + 2 * s + 1] + b
-                                if v1 > best { best = v1; index = 1 }
-                                if v2 > best { best = v2; index = 2 }
-                                if v3 > best { best = v3; index = 3 }
+                                let (best, index) = windowMaximum(
+                                    rows[2 * s] + b, rows[2 * s + 1] + b, rows[side + 2 * s] + b, rows[side + 2 * s + 1] + b)
                                 argmax1[plane + r * windows + s] = index
                                 a1[plane + r * windows + s] = Swift.max(best, 0)
                             }
