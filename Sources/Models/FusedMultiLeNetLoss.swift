@@ -60,14 +60,18 @@ private struct LeNetOffsets {
 /// cross-entropy of logits `z` with `p = softmax(z)` has `z̄ = L̄ (p − onehot)/N` and
 /// `ż̄ = L̄ p ⊙ (ż − p·ż)/N`.
 ///
-/// **Layout.** Convolution activations are kept channel-major, `[C, N·H·W]`, the layout the
-/// im2col GEMMs produce and consume, so no NCHW reordering happens; pooling writes directly
-/// into the layout the next GEMM reads. The im2col matrix of the images is built once, in
-/// the initialiser; conv2's im2col matrix stacks the tangent rows over the primal rows so the
-/// tangent `W₂·cols(ȧ₁) + Ẇ₂·cols(a₁)` is one GEMM with `[W₂ | Ẇ₂]` (K = 500), and the input
-/// adjoint tangent `W₂ᵀ·Ẏ̄₂ + Ẇ₂ᵀ·Ȳ₂` is one GEMM with `[W₂; Ẇ₂]ᵀ` (K = 40). Max-pool argmax
-/// indices are cached per window. All buffers are allocated once, for the batch, in the
-/// initialiser; the evaluation methods allocate only their returned arrays.
+/// **Layout and kernels.** Convolution activations are kept channel-major, `[C, N·H·W]`, the
+/// layout the im2col GEMMs produce and consume, so no NCHW reordering happens; pooling
+/// writes directly into the layout the next layer reads, and caches each window's argmax.
+/// conv1 (one input channel, K = 25) is a direct 8-lane SIMD convolution fused with bias,
+/// pooling and ReLU; its tangent and parameter adjoints are direct loops over the kept
+/// (argmax, ReLU-active) positions only, a quarter or fewer of the conv1 outputs. conv2 runs
+/// on blocks of 8 images whose im2col matrix stays in cache; the block stacks the tangent
+/// rows over the primal rows, so the tangent `W₂·cols(ȧ₁) + Ẇ₂·cols(a₁)` is one GEMM with
+/// `[W₂ | Ẇ₂]` (K = 500) and the input-adjoint tangent `W₂ᵀ·Ẏ̄₂ + Ẇ₂ᵀ·Ȳ₂` one GEMM with
+/// `[W₂; Ẇ₂]ᵀ` (K = 40). BLAS transposes through its flags. All buffers are allocated once,
+/// for the batch, in the initialiser; the evaluation methods allocate only their returned
+/// arrays.
 ///
 /// **Prepared points.** An HVP is a primal forward sweep, a primal reverse sweep (which
 /// produce `f(x)` and `∇(αᵀf)`), a tangent forward sweep and a tangent reverse sweep. The
@@ -90,8 +94,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVector
     /// `m = 2`, one objective per head.
     public var objectiveCount: Int { LeNetShape.tasks }
 
-    /// The number of concurrent tasks the kernel's own loops (direct conv1, im2col/col2im of
-    /// conv2) use, at least 1; defaults to the number of active processors. Work is split by
+    /// The number of concurrent tasks the kernel's own loops (the direct conv1 kernels) use, at least 1; defaults to the number of active processors. Work is split by
     /// image or channel with every output computed by one task in a fixed order, so results
     /// are bit-identical for every value. OpenBLAS threads are set separately
     /// (``BLASThreads``).

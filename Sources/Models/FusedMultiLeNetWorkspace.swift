@@ -27,8 +27,7 @@ enum FusedMultiLeNetShape {
 }
 
 /// The maximum of a 2×2 window `(v₀, v₁; v₂, v₃)` (row-major) and its index 0…3; ties go to
-/// the first maximum, as in the tape's `maxPool2x2`. Written with selects, not branches
-/// (the comparisons are unpredictable).
+/// the first maximum, as in the tape's `maxPool2x2`.
 @inline(__always)
 func windowMaximum<S: BLASScalar>(_ v0: S, _ v1: S, _ v2: S, _ v3: S) -> (S, UInt8) {
     var best = v0, index: UInt8 = 0
@@ -50,9 +49,9 @@ func windowMaximum<S: BLASScalar>(_ v0: S, _ v1: S, _ v2: S, _ v3: S) -> (S, UIn
 /// ReLU's derivative at 0 is 0, as in the tape's `maxPool2x2` and `relu`.
 ///
 /// The pooled output of channel `c`, image `n`, window `(r, s)` is stored at
-/// `c·outputChannelStride + n·outputImageStride + r·(side/2) + s`, so one kernel writes
-/// both the channel-major `[C, N·H·W]` layout (conv1) and the flattened `[N, C·H·W]` layout
-/// (conv2 → fc1). The argmax (0…3 within the window) is cached at the same index.
+/// `c·outputChannelStride + n·outputImageStride + r·(side/2) + s`, so conv2's pooling writes
+/// the flattened `[N, C·H·W]` layout fc1 reads. The argmax (0…3 within the window) is cached
+/// at the same index.
 struct FusedMultiLeNetPooling {
     let channels: Int
     let batch: Int
