@@ -159,6 +159,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
     /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
     let blockColumns2, blockColumnsAdjoint2: UnsafeMutablePointer<Scalar>
+    /// The image ranges of the conv2 blocks, in order.
+    let blocks: [Range<Int>]
     /// `[20, N·64]`: conv2's output, then its tangent.
     let conv2Scratch: UnsafeMutablePointer<Scalar>
     let argmax2: UnsafeMutablePointer<UInt8>
@@ -212,6 +214,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         a1Tangent = allocate(pooled1)
         a1Adjoint = allocate(pooled1)
         argmax1 = allocateBytes(pooled1)
+        blocks = stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
         let blockCapacity = Swift.min(batch, Self.blockImages) * Shape.conv2Positions
         blockColumns2 = allocate(2 * Shape.conv2PatchSize * blockCapacity)
         blockColumnsAdjoint2 = allocate(Shape.conv2PatchSize * blockCapacity)
@@ -273,10 +276,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// 16, 32 and 64). A constant, so results do not depend on the machine.
     static var blockImages: Int { 8 }
 
-    /// The image ranges of the conv2 blocks, in order.
-    var blocks: [Range<Int>] {
-        stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
-    }
 
     /// The tangent half (`[250, B·64]`, rows of `cols(ȧ₁)`) and the primal half (`cols(a₁)`)
     /// of ``blockColumns2`` for a block of `images` images (row stride `images·64`).
