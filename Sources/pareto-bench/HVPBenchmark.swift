@@ -126,6 +126,9 @@ struct HVPBenchmark: ParsableCommand {
 /// `2F + 2F` (conv1: weight `F`, no input). A prepared-point HVP runs only the tangent
 /// sweeps: forward tangent `2F` (conv1 `F`) and adjoint tangents `2F + 2F` (conv1 `F`), so
 /// `2·conv1 + 6·others`. Elementwise work (bias, ReLU, pooling, softmax, im2col) is not counted.
+/// These are dense-equivalent counts: the fused kernel does less arithmetic for conv1's tangent
+/// and adjoints (only at the positions max-pooling and ReLU keep), so its GFLOPS are those of
+/// the dense computation it replaces.
 struct LeNetFLOPs {
     let gradient: Double
     let hessianVectorProduct: Double
