@@ -121,6 +121,10 @@ struct EvaluateCommand: ParsableCommand {
         let dataset = self.dataset ?? recorded ?? .multimnist
         let seed = self.seed ?? checkpoint.metadata.seed ?? 1
         let selection = try loadSelection(dataset, data: data)
+        if let recordedData = checkpoint.metadata.other["data"], recordedData != selection.description {
+            FileHandle.standardError.write(
+                Data("warning: the checkpoint was trained with other data sources (\(recordedData)); its test composites may differ from these, and may even share digits with its training set\n".utf8))
+        }
         let test = try selection.multiDigitSplits(trainCount: 0, testCount: testSize, seed: seed).test
         let result: EvaluationResult
         switch precision ?? (checkpoint.precision == .float32 ? .float32 : .float64) {
