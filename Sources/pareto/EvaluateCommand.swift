@@ -11,8 +11,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate a checkpoint on test data, or an analytic problem at a point (objectives, Jacobian, weighted HVP).",
         discussion: """
             Checkpoints: pareto evaluate ls.safetensors --dataset multimnist --json
-            prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by
-            pareto train with the checkpoint's seed and --test-size, default all test digits).
+            prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by pareto train, with the checkpoint's seed and --test-size, default all test digits).
+
             Analytic problems: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
             """)
