@@ -184,6 +184,19 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// An engine that returns a NaN gradient without throwing (as a hand-written kernel might)
+    /// is caught by the trainer's own checks.
+    func testNonFiniteGradientFromACustomEngineIsCaught() throws {
+        let (train, _) = try syntheticSplits(train: 20, test: 10)
+        let configuration = TrainingConfiguration(method: .randomLossWeighting, epochs: 1, batchSize: 10, seed: 1, evaluatesEveryEpoch: false)
+        let trainer = try Trainer<MultiLeNet, SilentNaNObjective>(model: MultiLeNet(), configuration: configuration) { batch in
+            SilentNaNObjective(wrapped: try MultiTaskLoss(model: MultiLeNet(), images: batch.images, labels: batch.labels))
+        }
+        XCTAssertThrowsError(try trainer.train(on: train, testingOn: nil)) { error in
+            XCTAssertEqual(error as? TrainingError, .nonFiniteLoss(epoch: 1, batch: 1, detail: "non-finite gradient at index 100"))
+        }
+    }
+
     /// Equal seeds give bit-identical parameters; the initial parameters are PyTorch's bounds.
     func testRunsAreReproducibleAndInitialisationIsBounded() throws {
         let (train, test) = try syntheticSplits(train: 60, test: 20)
@@ -260,5 +273,25 @@ final class TrainerTests: XCTestCase {
                 XCTAssertTrue("\($0)".contains(phrase), "\($0) should mention \(phrase)")
             }
         }
+    }
+}
+
+/// Forwards to a tape objective but puts a NaN at index 100 of every gradient, silently.
+private struct SilentNaNObjective: DifferentiableVectorFunction {
+    let wrapped: MultiTaskLoss<MultiLeNet, Float>
+    var parameterCount: Int { wrapped.parameterCount }
+    var objectiveCount: Int { wrapped.objectiveCount }
+    func values(at x: [Float]) throws -> [Float] { try wrapped.values(at: x) }
+    func valuesAndJacobian(at x: [Float]) throws -> (values: [Float], jacobian: [[Float]]) {
+        let (values, jacobian) = try wrapped.valuesAndJacobian(at: x)
+        return (values, jacobian.map { var row = $0; row[100] = .nan; return row })
+    }
+    func valuesAndWeightedGradient(at x: [Float], weights: [Float]) throws -> (values: [Float], gradient: [Float]) {
+        var (values, gradient) = try wrapped.valuesAndWeightedGradient(at: x, weights: weights)
+        gradient[100] = .nan
+        return (values, gradient)
+    }
+    func hessianVectorProduct(at x: [Float], along v: [Float], weights: [Float]) throws -> HessianVectorProduct<Float> {
+        try wrapped.hessianVectorProduct(at: x, along: v, weights: weights)
     }
 }
