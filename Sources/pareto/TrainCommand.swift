@@ -31,6 +31,10 @@ enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `--precision`.
+enum EngineName: String, ExpressibleByArgument, CaseIterable {
+    case fused, tape
+}
+
 enum PrecisionName: String, ExpressibleByArgument, CaseIterable {
     case float32, float64
 }
@@ -111,6 +115,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Arithmetic: float32 or float64.")
     var precision: PrecisionName = .float32
 
+    @Option(help: "Differentiation engine: fused (the hand-fused MultiLeNet kernel) or tape (the general autodiff tape; same results to rounding).")
+    var engine: EngineName = .fused
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -176,7 +183,21 @@ struct TrainCommand: ParsableCommand {
     private func run<S: BLASScalar>(_: S.Type) throws {
         let model = MultiLeNet()
         let configuration = trainingConfiguration()
-        let trainer = try Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, S>>(model: model, configuration: configuration)
+        switch engine {
+        case .fused:
+            let trainer = try Trainer<MultiLeNet, FusedMultiLeNetLoss<S>>(model: model, configuration: configuration) { batch in
+                try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels)
+            }
+            try train(trainer, model: model, configuration: configuration)
+        case .tape:
+            try train(Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, S>>(model: model, configuration: configuration),
+                      model: model, configuration: configuration)
+        }
+    }
+
+    private func train<S: BLASScalar, Objective: DifferentiableVectorFunction>(
+        _ trainer: Trainer<MultiLeNet, Objective>, model: MultiLeNet, configuration: TrainingConfiguration
+    ) throws where Objective.Scalar == S {
         let selection = try loadSelection(dataset, data: data)
         let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: testSize, seed: seed)
         FileHandle.standardError.write(
