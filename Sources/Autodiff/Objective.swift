@@ -91,6 +91,13 @@ extension VectorObjective {
         return (tape, input, output)
     }
 
+    private func checkWeights(_ weights: [Scalar]) throws {
+        guard weights.count == objectiveCount else {
+            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
+        }
+        try check(weights, "weights")
+    }
+
     private func check(_ values: [Scalar], _ quantity: String) throws {
         if let index = values.firstIndex(where: { !$0.isFinite }) {
             throw AutodiffError.nonFinite(quantity: quantity, index: index)
@@ -123,10 +130,7 @@ extension VectorObjective {
     /// `f(x)` and the weighted gradient `Σ αᵢ ∇fᵢ(x)` from one forward and one reverse sweep.
     /// - Throws: ``AutodiffError`` on a wrong length or a non-finite value or gradient.
     public func valuesAndWeightedGradient(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar]) {
-        guard weights.count == objectiveCount else {
-            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
-        }
-        try check(weights, "weights")
+        try checkWeights(weights)
         let (tape, input, output) = try record(at: x, tangent: nil)
         try tape.backward(from: output, seed: Tensor(vector: weights))
         let gradient = tape.adjoint(of: input).scalars
@@ -141,10 +145,7 @@ extension VectorObjective {
     public func hessianVectorProduct(
         at x: [Scalar], along v: [Scalar], weights: [Scalar]
     ) throws -> HessianVectorProduct<Scalar> {
-        guard weights.count == objectiveCount else {
-            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
-        }
-        try check(weights, "weights")
+        try checkWeights(weights)
         let (tape, input, output) = try record(at: x, tangent: v)
         try tape.backward(from: output, seed: Tensor(vector: weights))
         let gradient = tape.adjoint(of: input).scalars

@@ -22,15 +22,7 @@ extension MultiTaskModel {
     /// biases uniform in `±1/√fan_in` (Kaiming-uniform with `a = √5`), `fan_in` the number of
     /// inputs of one output unit.
     public func initialParameters<S: BLASScalar, G: RandomNumberGenerator>(using generator: inout G) -> [S] {
-        var flat = [S]()
-        flat.reserveCapacity(layout.parameterCount)
-        var fanIn = 1
-        for entry in layout.entries {
-            if entry.shape.count >= 2 { fanIn = entry.shape.dropFirst().reduce(1, *) }
-            let bound = 1 / Double(fanIn).squareRoot()
-            for _ in 0..<entry.count { flat.append(S(Double.random(in: -bound...bound, using: &generator))) }
-        }
-        return flat
+        layout.pytorchDefaultParameters { Double.random(in: 0..<1, using: &generator) }
     }
 }
 

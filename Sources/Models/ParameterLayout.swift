@@ -82,6 +82,24 @@ public struct ParameterLayout: Sendable, Equatable {
     }
 }
 
+extension ParameterLayout {
+    /// PyTorch's default initialisation of `Conv2d` and `Linear` layers (`kaiming_uniform_(a=√5)`
+    /// for weights, uniform in `±1/√fan_in`; biases uniform in `±1/√fan_in` of their layer's
+    /// weight): every entry of rank ≥ 2 sets `fan_in` = product of its shape without the first
+    /// dimension, and each value is `(2u − 1)/√fan_in` with `u = nextUnit()` in `[0, 1)`.
+    public func pytorchDefaultParameters<S: BLASScalar>(_ nextUnit: () -> Double) -> [S] {
+        var flat = [S]()
+        flat.reserveCapacity(parameterCount)
+        var fanIn = 1
+        for entry in entries {
+            if entry.shape.count >= 2 { fanIn = entry.shape.dropFirst().reduce(1, *) }
+            let bound = 1 / Double(fanIn).squareRoot()
+            for _ in 0..<entry.count { flat.append(S((2 * nextUnit() - 1) * bound)) }
+        }
+        return flat
+    }
+}
+
 /// Errors about model parameters, inputs and checkpoints.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
     case unknownParameter(String)

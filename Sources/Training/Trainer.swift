@@ -314,14 +314,6 @@ public enum ParameterInitialization {
     /// ``SeededGenerator/unitDouble()`` of `SeededGenerator(seed: seed, stream: "INIT")`.
     public static func pytorchDefault<S: BLASScalar>(layout: ParameterLayout, seed: UInt64) -> [S] {
         var generator = SeededGenerator(seed: seed, stream: 0x494E_4954 << 32)
-        var flat = [S]()
-        flat.reserveCapacity(layout.parameterCount)
-        var fanIn = 1
-        for entry in layout.entries {
-            if entry.shape.count >= 2 { fanIn = entry.shape.dropFirst().reduce(1, *) }
-            let bound = 1 / Double(fanIn).squareRoot()
-            for _ in 0..<entry.count { flat.append(S((2 * generator.unitDouble() - 1) * bound)) }
-        }
-        return flat
+        return layout.pytorchDefaultParameters { generator.unitDouble() }
     }
 }
