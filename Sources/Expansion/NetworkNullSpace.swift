@@ -18,7 +18,7 @@ public struct NetworkNullSpaceStudy: Sendable {
     public var analysis: NullSpaceAnalysis
     /// The unit tangent `v` (MINRES, β = e₁, favouring f₁).
     public var tangent: [Double]
-    /// A unit null vector `u`, orthogonalised against `v` (`nil` if the null space is empty).
+    /// A unit null vector `u` (the eigenvector of the smallest `|λ|`; `nil` if the null space is empty).
     public var nullVector: [Double]?
     /// A random unit vector `r`, orthogonalised against `v`.
     public var randomVector: [Double]
@@ -62,7 +62,8 @@ public struct NetworkNullSpaceStudy: Sendable {
         let polished = try paretoOptimize(objective, from: trained.point.parameters, options: polishing)
         point = polished.point
         optimizeIterations = trained.iterations + polished.iterations
-        analysis = try NullSpaceAnalysis(objective, at: point.parameters, weights: point.weights, relativeTolerance: relativeTolerance)
+        let analysis = try NullSpaceAnalysis(objective, at: point.parameters, weights: point.weights, relativeTolerance: relativeTolerance)
+        self.analysis = analysis
         let m = objective.objectiveCount
         tangent = try expansionDirection(
             objective, at: point, beta: (0..<m).map { $0 == 0 ? 1 : 0 }, favouring: 0,
@@ -74,7 +75,10 @@ public struct NetworkNullSpaceStudy: Sendable {
             let length = Vector.norm(projected)
             return length > 0 ? projected.map { $0 / length } : projected
         }
-        nullVector = analysis.nullSpace.first.map(orthogonalUnit)
+        // The null space lists eigenvectors in ascending eigenvalue order; take the one of smallest |λ|.
+        let scale = analysis.eigenvalues.map(abs).max() ?? 0
+        let nullEigenvalues = analysis.eigenvalues.filter { abs($0) <= relativeTolerance * scale }
+        nullVector = nullEigenvalues.indices.min { abs(nullEigenvalues[$0]) < abs(nullEigenvalues[$1]) }.map { analysis.nullSpace[$0] }
         var generator = SeededGenerator(seed: seed, stream: 0x4E55_4C4C)  // "NULL"
         randomVector = orthogonalUnit((0..<objective.parameterCount).map { _ in 2 * generator.unitDouble() - 1 })
         if let u = nullVector {
