@@ -154,11 +154,12 @@ public func conv2d<S>(_ x: Variable<S>, _ weight: Variable<S>, stride: Int = 1) 
         if let weightTangent { gemm(weightTangent, transposed: false, cols, transposed: false, into: &yDot) }
     }
     let value = g.channelMajorToNCHW(y!)
+    let (xNode, weightNode) = (x.node, weight.node)
     return x.tape.record(value: value, tangent: yDot.map { g.channelMajorToNCHW($0) }, inputs: [x, weight]) {
         adjoint, adjointTangent, tape in
         let yBar = g.nchwToChannelMajor(adjoint)
         let yBarDot = adjointTangent.map { g.nchwToChannelMajor($0) }
-        if tape.requiresAdjoint(weight) {
+        if tape.requiresAdjoint(weightNode) {
             var wBar: Tensor<S>? = nil
             gemm(yBar, transposed: false, cols, transposed: true, into: &wBar)
             var wBarDot: Tensor<S>? = nil
@@ -167,9 +168,9 @@ public func conv2d<S>(_ x: Variable<S>, _ weight: Variable<S>, stride: Int = 1) 
                 if let tangentCols { gemm(yBar, transposed: false, tangentCols, transposed: true, into: &wBarDot) }
             }
             tape.accumulate(
-                weight, adjoint: wBar!.viewed(as: weight.shape), tangent: wBarDot.map { $0.viewed(as: weight.shape) })
+                weightNode, adjoint: wBar!.viewed(as: weightNode.shape), tangent: wBarDot.map { $0.viewed(as: weightNode.shape) })
         }
-        if tape.requiresAdjoint(x) {
+        if tape.requiresAdjoint(xNode) {
             var colsBar: Tensor<S>? = nil
             gemm(weightMatrix, transposed: true, yBar, transposed: false, into: &colsBar)
             var colsBarDot: Tensor<S>? = nil
@@ -177,7 +178,7 @@ public func conv2d<S>(_ x: Variable<S>, _ weight: Variable<S>, stride: Int = 1) 
                 if let yBarDot { gemm(weightMatrix, transposed: true, yBarDot, transposed: false, into: &colsBarDot) }
                 if let weightTangent { gemm(weightTangent, transposed: true, yBar, transposed: false, into: &colsBarDot) }
             }
-            tape.accumulate(x, adjoint: g.col2im(colsBar!), tangent: colsBarDot.map { g.col2im($0) })
+            tape.accumulate(xNode, adjoint: g.col2im(colsBar!), tangent: colsBarDot.map { g.col2im($0) })
         }
     }
 }
@@ -224,10 +225,11 @@ public func maxPool2x2<S>(_ x: Variable<S>) throws -> Variable<S> {
         t.withUnsafeBufferPointer { tp in for (k, index) in argmax.enumerated() { result[index] += tp[k] } }
         return Tensor(uncheckedShape: inputShape, scalars: result)
     }
+    let node = x.node
     return x.tape.record(
         value: Tensor(uncheckedShape: outShape, scalars: out), tangent: x.tangent.map(gather), inputs: [x]
     ) { adjoint, adjointTangent, tape in
-        tape.accumulate(x, adjoint: scatter(adjoint), tangent: adjointTangent.map(scatter))
+        tape.accumulate(node, adjoint: scatter(adjoint), tangent: adjointTangent.map(scatter))
     }
 }
 
@@ -277,6 +279,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int]) throws ->
         for i in 0..<n { t += dots[i] - zDot.scalars[i * classes + labels[i]] }
         tangent = Tensor(scalar: t * inverseN)
     }
+    let node = logits.node
     return logits.tape.record(value: Tensor(scalar: total * inverseN), tangent: tangent, inputs: [logits]) {
         adjoint, adjointTangent, tape in
         let lBar = adjoint.scalars[0]
@@ -290,7 +293,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int]) throws ->
                 let lBarDot = adjointTangent.scalars[0]
                 zBarDot = Tensor(uncheckedShape: [n, classes], scalars: residual.map { $0 * lBarDot * inverseN })
             }
-            if let zDot = logits.tangent {
+            if let zDot = node.tangent {
                 let dots = rowDots(zDot)
                 var pDot = [S](repeating: 0, count: n * classes)
                 for i in 0..<n {
@@ -302,6 +305,6 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int]) throws ->
                 zBarDot = addTangents(zBarDot, Tensor(uncheckedShape: [n, classes], scalars: pDot))
             }
         }
-        tape.accumulate(logits, adjoint: zBar, tangent: zBarDot)
+        tape.accumulate(node, adjoint: zBar, tangent: zBarDot)
     }
 }

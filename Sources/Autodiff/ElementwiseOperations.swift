@@ -22,14 +22,15 @@ extension Tape {
         let y = input.map(f)
         let slope = input.map(df)
         let tangent = x.tangent.map { slope.zip($0, *) }
+        let node = x.node
         return record(value: y, tangent: tangent, inputs: [x]) { adjoint, adjointTangent, tape in
             let inputAdjoint = slope.zip(adjoint, *)
             var inputAdjointTangent: Tensor<Scalar>? = adjointTangent.map { slope.zip($0, *) }
-            if tape.tracksTangents, let xDot = x.tangent {
+            if tape.tracksTangents, let xDot = node.tangent {
                 let curvatureTerm = input.zip(xDot, adjoint) { x, xd, a in d2f(x) * xd * a }
                 inputAdjointTangent = addTangents(inputAdjointTangent, curvatureTerm)
             }
-            tape.accumulate(x, adjoint: inputAdjoint, tangent: inputAdjointTangent)
+            tape.accumulate(node, adjoint: inputAdjoint, tangent: inputAdjointTangent)
         }
     }
 
@@ -173,12 +174,13 @@ extension Tape {
     @_specialize(where Scalar == Double)
     func broadcastScalar(_ x: Variable<Scalar>, to shape: [Int]) -> Variable<Scalar> {
         let originalShape = x.shape
+        let node = x.node
         return record(
             value: x.value.broadcastScalar(to: shape), tangent: x.tangent.map { $0.broadcastScalar(to: shape) },
             inputs: [x]
         ) { adjoint, adjointTangent, tape in
             tape.accumulate(
-                x, adjoint: Tensor(uncheckedShape: originalShape, scalars: [adjoint.sumOfElements()]),
+                node, adjoint: Tensor(uncheckedShape: originalShape, scalars: [adjoint.sumOfElements()]),
                 tangent: adjointTangent.map { Tensor(uncheckedShape: originalShape, scalars: [$0.sumOfElements()]) })
         }
     }
@@ -188,10 +190,11 @@ extension Tape {
 /// - Throws: ``TensorError/shapeMismatch(operation:shapes:)``.
 public func + <S>(a: Variable<S>, b: Variable<S>) throws -> Variable<S> {
     let (a, b) = try a.tape.broadcastPair(a, b, operation: "add")
+    let (aNode, bNode) = (a.node, b.node)
     return a.tape.record(value: a.value.zip(b.value, +), tangent: addTangents(a.tangent, b.tangent), inputs: [a, b]) {
         adjoint, adjointTangent, tape in
-        tape.accumulate(a, adjoint: adjoint, tangent: adjointTangent)
-        tape.accumulate(b, adjoint: adjoint, tangent: adjointTangent)
+        tape.accumulate(aNode, adjoint: adjoint, tangent: adjointTangent)
+        tape.accumulate(bNode, adjoint: adjoint, tangent: adjointTangent)
     }
 }
 
@@ -200,10 +203,11 @@ public func + <S>(a: Variable<S>, b: Variable<S>) throws -> Variable<S> {
 public func - <S>(a: Variable<S>, b: Variable<S>) throws -> Variable<S> {
     let (a, b) = try a.tape.broadcastPair(a, b, operation: "subtract")
     let tangent = addTangents(a.tangent, b.tangent.map { $0.scaled(by: -1) })
+    let (aNode, bNode) = (a.node, b.node)
     return a.tape.record(value: a.value.zip(b.value, -), tangent: tangent, inputs: [a, b]) {
         adjoint, adjointTangent, tape in
-        tape.accumulate(a, adjoint: adjoint, tangent: adjointTangent)
-        tape.accumulate(b, adjoint: adjoint.scaled(by: -1), tangent: adjointTangent?.scaled(by: -1))
+        tape.accumulate(aNode, adjoint: adjoint, tangent: adjointTangent)
+        tape.accumulate(bNode, adjoint: adjoint.scaled(by: -1), tangent: adjointTangent?.scaled(by: -1))
     }
 }
 
@@ -216,15 +220,16 @@ public func * <S>(a: Variable<S>, b: Variable<S>) throws -> Variable<S> {
     let (a, b) = try a.tape.broadcastPair(a, b, operation: "multiply")
     let (av, bv) = (a.value, b.value)
     let tangent = addTangents(a.tangent.map { $0.zip(bv, *) }, b.tangent.map { av.zip($0, *) })
+    let (aNode, bNode) = (a.node, b.node)
     return a.tape.record(value: av.zip(bv, *), tangent: tangent, inputs: [a, b]) { adjoint, adjointTangent, tape in
-        let aDot = a.tangent, bDot = b.tangent
-        if tape.requiresAdjoint(a) {
+        let aDot = aNode.tangent, bDot = bNode.tangent
+        if tape.requiresAdjoint(aNode) {
             let t = addTangents(adjointTangent.map { $0.zip(bv, *) }, bDot.map { adjoint.zip($0, *) })
-            tape.accumulate(a, adjoint: adjoint.zip(bv, *), tangent: t)
+            tape.accumulate(aNode, adjoint: adjoint.zip(bv, *), tangent: t)
         }
-        if tape.requiresAdjoint(b) {
+        if tape.requiresAdjoint(bNode) {
             let t = addTangents(adjointTangent.map { $0.zip(av, *) }, aDot.map { adjoint.zip($0, *) })
-            tape.accumulate(b, adjoint: adjoint.zip(av, *), tangent: t)
+            tape.accumulate(bNode, adjoint: adjoint.zip(av, *), tangent: t)
         }
     }
 }

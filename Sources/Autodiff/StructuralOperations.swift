@@ -12,8 +12,9 @@ extension Tape {
         _ x: Variable<Scalar>, forward: @escaping (Tensor<Scalar>) -> Tensor<Scalar>,
         transpose: @escaping (Tensor<Scalar>) -> Tensor<Scalar>
     ) -> Variable<Scalar> {
-        record(value: forward(x.value), tangent: x.tangent.map(forward), inputs: [x]) { adjoint, adjointTangent, tape in
-            tape.accumulate(x, adjoint: transpose(adjoint), tangent: adjointTangent.map(transpose))
+        let node = x.node
+        return record(value: forward(x.value), tangent: x.tangent.map(forward), inputs: [x]) { adjoint, adjointTangent, tape in
+            tape.accumulate(node, adjoint: transpose(adjoint), tangent: adjointTangent.map(transpose))
         }
     }
 }
@@ -71,9 +72,10 @@ public func slice<S>(_ x: Variable<S>, offset: Int, shape: [Int]) throws -> Vari
     let extract: (Tensor<S>) -> Tensor<S> = {
         Tensor(uncheckedShape: shape, scalars: Array($0.scalars[offset ..< offset + length]))
     }
+    let node = x.node
     return x.tape.record(value: extract(x.value), tangent: x.tangent.map(extract), inputs: [x]) {
         adjoint, adjointTangent, tape in
-        tape.accumulate(x, offset: offset, adjoint: adjoint, tangent: adjointTangent)
+        tape.accumulate(node, offset: offset, adjoint: adjoint, tangent: adjointTangent)
     }
 }
 
@@ -96,9 +98,10 @@ public func concatenate<S>(_ parts: [Variable<S>]) throws -> Variable<S> {
             $0.tangent?.scalars ?? .init(repeating: 0, count: $0.value.count)
         })
     }
+    let nodes = parts.map(\.node)
     return tape.record(value: value, tangent: tangent, inputs: parts) { adjoint, adjointTangent, tape in
         var offset = 0
-        for (part, count) in zip(parts, counts) {
+        for (part, count) in zip(nodes, counts) {
             let piece: (Tensor<S>) -> Tensor<S> = {
                 Tensor(uncheckedShape: part.shape, scalars: Array($0.scalars[offset ..< offset + count]))
             }
@@ -154,10 +157,11 @@ public func addBias<S>(_ x: Variable<S>, _ bias: Variable<S>) throws -> Variable
     let value = broadcastAdd(x.value, bias.value)
     var tangent = x.tangent
     if let biasTangent = bias.tangent { tangent = broadcastAdd(tangent, biasTangent) }
+    let (xNode, biasNode) = (x.node, bias.node)
     return x.tape.record(value: value, tangent: tangent, inputs: [x, bias]) { adjoint, adjointTangent, tape in
-        tape.accumulate(x, adjoint: adjoint, tangent: adjointTangent)
-        if tape.requiresAdjoint(bias) {
-            tape.accumulate(bias, adjoint: reduceToChannels(adjoint), tangent: adjointTangent.map(reduceToChannels))
+        tape.accumulate(xNode, adjoint: adjoint, tangent: adjointTangent)
+        if tape.requiresAdjoint(biasNode) {
+            tape.accumulate(biasNode, adjoint: reduceToChannels(adjoint), tangent: adjointTangent.map(reduceToChannels))
         }
     }
 }
@@ -230,26 +234,27 @@ public func matmul<S>(
         if let aDot = a.tangent { product(aDot, bv, into: &tangent) }
         if let bDot = b.tangent { product(av, bDot, into: &tangent) }
     }
+    let (aNode, bNode) = (a.node, b.node)
     return a.tape.record(value: value!, tangent: tangent, inputs: [a, b]) { adjoint, adjointTangent, tape in
-        if tape.requiresAdjoint(a) {
+        if tape.requiresAdjoint(aNode) {
             var aBar: Tensor<S>? = nil
             adjointA(adjoint, bv, into: &aBar)
             var aBarDot: Tensor<S>? = nil
             if tape.tracksTangents {
                 if let adjointTangent { adjointA(adjointTangent, bv, into: &aBarDot) }
-                if let bDot = b.tangent { adjointA(adjoint, bDot, into: &aBarDot) }
+                if let bDot = bNode.tangent { adjointA(adjoint, bDot, into: &aBarDot) }
             }
-            tape.accumulate(a, adjoint: aBar!, tangent: aBarDot)
+            tape.accumulate(aNode, adjoint: aBar!, tangent: aBarDot)
         }
-        if tape.requiresAdjoint(b) {
+        if tape.requiresAdjoint(bNode) {
             var bBar: Tensor<S>? = nil
             adjointB(adjoint, av, into: &bBar)
             var bBarDot: Tensor<S>? = nil
             if tape.tracksTangents {
                 if let adjointTangent { adjointB(adjointTangent, av, into: &bBarDot) }
-                if let aDot = a.tangent { adjointB(adjoint, aDot, into: &bBarDot) }
+                if let aDot = aNode.tangent { adjointB(adjoint, aDot, into: &bBarDot) }
             }
-            tape.accumulate(b, adjoint: bBar!, tangent: bBarDot)
+            tape.accumulate(bNode, adjoint: bBar!, tangent: bBarDot)
         }
     }
 }

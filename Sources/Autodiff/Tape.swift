@@ -58,7 +58,9 @@ public final class Tape<Scalar: BLASScalar> {
     }
 
     /// Records the result of an operation. Used by operations; `pullback` must accumulate the
-    /// adjoints of the operation's inputs.
+    /// adjoints of the operation's inputs. The pullback must capture the inputs' ``TapeNode``s
+    /// (`variable.node`), never the variables: a variable holds its tape, and a tape holding a
+    /// closure that holds the tape would never be freed.
     /// - Parameters:
     ///   - value: The operation's result.
     ///   - tangent: Its tangent (JVP), or `nil` for zero. Ignored unless the tape tracks tangents.
@@ -83,16 +85,16 @@ public final class Tape<Scalar: BLASScalar> {
         return Variable(tape: self, id: values.count - 1)
     }
 
-    /// Whether the node `variable` needs an adjoint (it depends on an input).
+    /// Whether `node` needs an adjoint (it depends on an input).
     @inlinable
-    public func requiresAdjoint(_ variable: Variable<Scalar>) -> Bool { requiresAdjoint[variable.id] }
+    public func requiresAdjoint(_ node: TapeNode<Scalar>) -> Bool { requiresAdjoint[node.id] }
 
-    /// Adds `adjoint` (and `tangent`) to the accumulated adjoint of `variable`.
+    /// Adds `adjoint` (and `tangent`) to the accumulated adjoint of `node`.
     /// Contributions to nodes that need no adjoint are dropped.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func accumulate(_ variable: Variable<Scalar>, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?) {
-        let id = variable.id
+    public func accumulate(_ node: TapeNode<Scalar>, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?) {
+        let id = node.id
         guard requiresAdjoint[id] else { return }
         assert(adjoint.shape == values[id].shape, "adjoint shape \(adjoint.shape) for value \(values[id].shape)")
         if adjoints[id] == nil {
@@ -109,13 +111,13 @@ public final class Tape<Scalar: BLASScalar> {
     }
 
     /// Adds `adjoint` (and `tangent`) into the flat element range starting at `offset` of the
-    /// accumulated adjoint of `variable` (the pullback of slicing).
+    /// accumulated adjoint of `node` (the pullback of slicing).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func accumulate(
-        _ variable: Variable<Scalar>, offset: Int, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?
+        _ node: TapeNode<Scalar>, offset: Int, adjoint: Tensor<Scalar>, tangent: Tensor<Scalar>?
     ) {
-        let id = variable.id
+        let id = node.id
         guard requiresAdjoint[id] else { return }
         if adjoints[id] == nil { adjoints[id] = Tensor(uncheckedShape: values[id].shape, scalars: .init(repeating: 0, count: values[id].count)) }
         adjoints[id]!.add(adjoint, atOffset: offset)
@@ -144,15 +146,14 @@ public final class Tape<Scalar: BLASScalar> {
             // infinite local derivative on a branch the seed does not reach from turning 0·∞ into NaN.
             if adjoint.isZero && (adjointTangents[id]?.isZero ?? true) { continue }
             try pullback(adjoint, adjointTangents[id], self)
+            // Only leaves (which have no pullback) keep their adjoints; intermediate ones are
+            // released as soon as they have been pulled back.
             if id != output.id {
-                adjoints[id] = inputsKeepAdjoint(id) ? adjoint : nil
-                adjointTangents[id] = inputsKeepAdjoint(id) ? adjointTangents[id] : nil
+                adjoints[id] = nil
+                adjointTangents[id] = nil
             }
         }
     }
-
-    /// Intermediate adjoints are released after use; only leaves keep theirs.
-    private func inputsKeepAdjoint(_ id: Int) -> Bool { pullbacks[id] == nil }
 
     /// The adjoint accumulated for `variable` by the last ``backward(from:seed:)``
     /// (zeros if it received none).
@@ -188,4 +189,18 @@ public struct Variable<Scalar: BLASScalar> {
     @inlinable public var shape: [Int] { tape.values[id].shape }
     /// Whether the value depends on a differentiable input.
     @inlinable public var requiresAdjoint: Bool { tape.requiresAdjoint[id] }
+    /// The node, without a reference to the tape: what pullbacks capture.
+    public var node: TapeNode<Scalar> { TapeNode(id: id, shape: shape, tangent: tangent) }
+}
+
+/// What a pullback needs to know about one input of its operation: its place on the tape,
+/// its shape and its tangent (`nil`: zero). Unlike ``Variable`` it does not refer to the tape,
+/// so the closures a tape stores do not keep the tape alive.
+public struct TapeNode<Scalar: BLASScalar> {
+    /// The index of the node on its tape.
+    public let id: Int
+    /// The shape of its value.
+    public let shape: [Int]
+    /// Its tangent, or `nil` for zero.
+    public let tangent: Tensor<Scalar>?
 }

@@ -3,20 +3,31 @@ import Foundation
 import ParetoKit
 
 /// `pareto-bench hvp`: loss+gradient and Hessian-vector product of the multi-task LeNet in
-/// Float32, against the sgemm rate the same process measures.
+/// Float32, against the sgemm rate the same process measures, for two engines: the general
+/// tape (`MultiTaskLoss<MultiLeNet, Float>`) and the hand-fused kernel
+/// (`FusedMultiLeNetLoss<Float>`), including the fused kernel's prepared-point HVP (tangent
+/// sweeps only, as MINRES uses it).
+///
+/// JSON keys `grad_ms`, `hvp_ms`, `hvp_over_grad`, `hvp_gflops` refer to the fastest engine's
+/// full HVP (the fused one); `tape_grad_ms`, `tape_hvp_ms` to the tape; `hvp_prepared_ms`,
+/// `hvp_prepared_gflops` to the fused prepared-point HVP.
 struct HVPBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hvp",
-        abstract: "Time loss+gradient and HVP of the MultiLeNet (Float32) and compare with sgemm.")
+        abstract: "Time loss+gradient and HVP of the MultiLeNet (Float32, tape and fused engines) and compare with sgemm.")
 
     @Option(help: "Images per batch.") var batch = 256
-    @Option(help: "Timed repetitions (median reported).") var repeats = 15
+    @Option(help: "Timed repetitions of the fused engine (median reported).") var repeats = 15
+    @Option(help: "Timed repetitions of the (slow) tape engine; 0 skips it.") var tapeRepeats = 5
     @Option(help: "OpenBLAS threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Concurrent tasks of the fused kernel's own loops (default: --threads).") var tasks: Int?
     @Flag(help: "End with one JSON line.") var json = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard (tasks ?? 1) >= 1 else { throw ValidationError("--tasks must be at least 1") }
+        guard tapeRepeats >= 0 else { throw ValidationError("--tape-repeats must not be negative") }
     }
 
     func run() throws {
@@ -27,33 +38,68 @@ struct HVPBenchmark: ParsableCommand {
         let images = try Tensor<Float>(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in Float.random(in: -0.4...2.8, using: &generator) })
         let labels = (0..<2).map { _ in (0..<batch).map { _ in Int.random(in: 0..<10, using: &generator) } }
         let loss = try MultiTaskLoss(model: model, images: images, labels: labels)
+        let fused = try FusedMultiLeNetLoss(images: images, labels: labels)
+        fused.parallelism = tasks ?? threads
         let x: [Float] = model.initialParameters(using: &generator)
         let v = (0..<x.count).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights: [Float] = [0.5, 0.5]
+        let flops = LeNetFLOPs(batch: batch)
 
+        func report(_ name: String, _ seconds: Double, _ flop: Double) {
+            let gflops = flop / seconds / 1e9
+            print("\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%8.2f", seconds * 1e3)) ms  \(String(format: "%6.1f", gflops)) GFLOPS (\(String(format: "%.0f", 100 * gflops / sgemmGFLOPS)) % of sgemm)")
+        }
+        print("MultiLeNet, batch \(batch), Float32, \(threads) BLAS thread(s), \(fused.parallelism) fused-kernel task(s)")
+        print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS")
+
+        var tapeGradientSeconds = Double.nan, tapeHVPSeconds = Double.nan
+        if tapeRepeats > 0 {
+            tapeGradientSeconds = try medianSeconds(repeats: tapeRepeats, warmup: 1) {
+                _ = try loss.valuesAndWeightedGradient(at: x, weights: weights)
+            }
+            tapeHVPSeconds = try medianSeconds(repeats: tapeRepeats, warmup: 1) {
+                _ = try loss.hessianVectorProduct(at: x, along: v, weights: weights)
+            }
+            report("tape loss + gradient:", tapeGradientSeconds, flops.gradient)
+            report("tape HVP:", tapeHVPSeconds, flops.hessianVectorProduct)
+        }
         let gradientSeconds = try medianSeconds(repeats: repeats) {
-            _ = try loss.valuesAndWeightedGradient(at: x, weights: weights)
+            _ = try fused.valuesAndWeightedGradient(at: x, weights: weights)
         }
         let hvpSeconds = try medianSeconds(repeats: repeats) {
-            _ = try loss.hessianVectorProduct(at: x, along: v, weights: weights)
+            _ = try fused.hessianVectorProduct(at: x, along: v, weights: weights)
         }
-        let flops = LeNetFLOPs(batch: batch)
+        try fused.prepare(at: x, weights: weights)
+        let preparedSeconds = try medianSeconds(repeats: repeats) {
+            _ = try fused.hessianVectorProduct(along: v)
+        }
+        report("fused loss + gradient:", gradientSeconds, flops.gradient)
+        report("fused HVP:", hvpSeconds, flops.hessianVectorProduct)
+        report("fused prepared-point HVP:", preparedSeconds, flops.preparedHessianVectorProduct)
         let gradientGFLOPS = flops.gradient / gradientSeconds / 1e9
         let hvpGFLOPS = flops.hessianVectorProduct / hvpSeconds / 1e9
-        print("MultiLeNet, batch \(batch), Float32, \(threads) BLAS thread(s)")
-        print("sgemm (1024³):      \(String(format: "%7.1f", sgemmGFLOPS)) GFLOPS")
-        print("loss + gradient:    \(String(format: "%7.2f", gradientSeconds * 1e3)) ms  \(String(format: "%6.1f", gradientGFLOPS)) GFLOPS (\(String(format: "%.0f", 100 * gradientGFLOPS / sgemmGFLOPS)) % of sgemm)")
-        print("HVP:                \(String(format: "%7.2f", hvpSeconds * 1e3)) ms  \(String(format: "%6.1f", hvpGFLOPS)) GFLOPS (\(String(format: "%.0f", 100 * hvpGFLOPS / sgemmGFLOPS)) % of sgemm)")
-        print("HVP ÷ gradient:     \(String(format: "%7.2f", hvpSeconds / gradientSeconds))  (GEMM FLOP ratio \(String(format: "%.2f", flops.hessianVectorProduct / flops.gradient)))")
+        let preparedGFLOPS = flops.preparedHessianVectorProduct / preparedSeconds / 1e9
+        print("fused HVP ÷ gradient:     \(String(format: "%8.2f", hvpSeconds / gradientSeconds))  (GEMM FLOP ratio \(String(format: "%.2f", flops.hessianVectorProduct / flops.gradient)))")
+        if tapeRepeats > 0 {
+            print("tape HVP ÷ gradient:      \(String(format: "%8.2f", tapeHVPSeconds / tapeGradientSeconds));  tape ÷ fused HVP time \(String(format: "%.1f", tapeHVPSeconds / hvpSeconds))")
+        }
         if json {
-            print(jsonLine([
-                "batch": batch, "threads": threads,
+            var record: [String: Any] = [
+                "batch": batch, "threads": threads, "tasks": fused.parallelism,
                 "grad_ms": rounded(gradientSeconds * 1e3), "hvp_ms": rounded(hvpSeconds * 1e3),
                 "hvp_over_grad": rounded(hvpSeconds / gradientSeconds),
                 "sgemm_gflops": rounded(sgemmGFLOPS, 1), "grad_gflops": rounded(gradientGFLOPS, 1),
                 "hvp_gflops": rounded(hvpGFLOPS, 1), "hvp_fraction_of_sgemm": rounded(hvpGFLOPS / sgemmGFLOPS),
                 "grad_gflop": rounded(flops.gradient / 1e9, 4), "hvp_gflop": rounded(flops.hessianVectorProduct / 1e9, 4),
-            ]))
+                "hvp_prepared_ms": rounded(preparedSeconds * 1e3), "hvp_prepared_gflops": rounded(preparedGFLOPS, 1),
+                "hvp_prepared_gflop": rounded(flops.preparedHessianVectorProduct / 1e9, 4),
+                "engine": "fused",
+            ]
+            if tapeRepeats > 0 {
+                record["tape_grad_ms"] = rounded(tapeGradientSeconds * 1e3)
+                record["tape_hvp_ms"] = rounded(tapeHVPSeconds * 1e3)
+            }
+            print(jsonLine(record))
         }
     }
 
@@ -77,11 +123,16 @@ struct HVPBenchmark: ParsableCommand {
 /// A layer's product costs `F = 2·M·N·K`. Loss+gradient: forward `F`, weight adjoint `F`,
 /// input adjoint `F` (none for conv1, whose input is data). Forward-over-reverse HVP: forward
 /// `F`, forward tangent `2F` (`W·ẋ + Ẇ·x`; `F` for conv1), adjoints `F + F`, adjoint tangents
-/// `2F + 2F` (conv1: weight `F`, no input). Elementwise work (bias, ReLU, pooling, softmax,
-/// im2col) is not counted.
+/// `2F + 2F` (conv1: weight `F`, no input). A prepared-point HVP runs only the tangent
+/// sweeps: forward tangent `2F` (conv1 `F`) and adjoint tangents `2F + 2F` (conv1 `F`), so
+/// `2·conv1 + 6·others`. Elementwise work (bias, ReLU, pooling, softmax, im2col) is not counted.
+/// These are dense-equivalent counts: the fused kernel does less arithmetic for conv1's tangent
+/// and adjoints (only at the positions max-pooling and ReLU keep), so its GFLOPS are those of
+/// the dense computation it replaces.
 struct LeNetFLOPs {
     let gradient: Double
     let hessianVectorProduct: Double
+    let preparedHessianVectorProduct: Double
 
     init(batch: Int) {
         let b = Double(batch)
@@ -89,6 +140,7 @@ struct LeNetFLOPs {
         let others = 2 * b * 64 * 20 * 250 + 2 * b * 320 * 50 + 2 * (2 * b * 50 * 10)
         gradient = 2 * conv1 + 3 * others
         hessianVectorProduct = 4 * conv1 + 9 * others
+        preparedHessianVectorProduct = 2 * conv1 + 6 * others
     }
 }
 

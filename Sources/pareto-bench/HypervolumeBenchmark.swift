@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 import MultiObjective
 
 /// `pareto-bench hypervolume`: wall-clock time of the exact 2-D and 3-D hypervolume
@@ -43,13 +44,13 @@ struct HypervolumeBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        var generator = BenchmarkGenerator(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         let simplex = (0..<points2D).map { _ -> [Double] in
-            let t = generator.uniform()
+            let t = generator.unitDouble()
             return [t, 1 - t]
         }
         let sphere = (0..<points3D).map { _ -> [Double] in
-            let z = (0..<3).map { _ in Swift.abs(generator.normal()) + 1e-12 }
+            let z = (0..<3).map { _ in Swift.abs(generator.gaussian()) + 1e-12 }
             let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return z.map { $0 / norm }
         }
@@ -134,29 +135,5 @@ struct HypervolumeBenchmark: ParsableCommand {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-}
-/// SplitMix64 (Steele, Lea, Flood 2014) with uniform and Box–Muller normal samples: a
-/// reproducible point generator for the benchmark.
-private struct BenchmarkGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in the open interval (0, 1).
-    mutating func uniform() -> Double {
-        (Double(next() >> 11) + 0.5) * 0x1p-53
-    }
-
-    mutating func normal() -> Double {
-        (-2 * Foundation.log(uniform())).squareRoot() * Foundation.cos(2 * Double.pi * uniform())
     }
 }

@@ -11,8 +11,8 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Evaluate a checkpoint on test data, or an analytic problem at a point (objectives, Jacobian, weighted HVP).",
         discussion: """
             Checkpoints: pareto evaluate ls.safetensors --dataset multimnist --json
-            prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by
-            pareto train with the checkpoint's seed and --test-size, default all test digits).
+            prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by pareto train, with the checkpoint's seed and --test-size, default all test digits).
+
             Analytic problems: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
             """)
@@ -121,6 +121,10 @@ struct EvaluateCommand: ParsableCommand {
         let dataset = self.dataset ?? recorded ?? .multimnist
         let seed = self.seed ?? checkpoint.metadata.seed ?? 1
         let selection = try loadSelection(dataset, data: data)
+        if let recordedData = checkpoint.metadata.other["data"], recordedData != selection.description {
+            FileHandle.standardError.write(
+                Data("warning: the checkpoint was trained with other data sources (\(recordedData)); its test composites may differ from these, and may even share digits with its training set\n".utf8))
+        }
         let test = try selection.multiDigitSplits(trainCount: 0, testCount: testSize, seed: seed).test
         let result: EvaluationResult
         switch precision ?? (checkpoint.precision == .float32 ? .float32 : .float64) {

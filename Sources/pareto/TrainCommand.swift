@@ -52,10 +52,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train the multi-task LeNet on MultiMNIST or MultiFashion and write a safetensors checkpoint.",
         discussion: """
             Example: pareto train --dataset multimnist --method ls --weights 0.5,0.5 --epochs 10 --out ls.safetensors
-            Methods: ls (linear scalarization, --weights), mgda (min-norm common descent), rlw (random
-            Dirichlet weights per batch), chebyshev (online mirror descent on the dual weights; --weights is
-            the preference, --dual-learning-rate its step). The checkpoint is written atomically at the end;
-            a non-finite loss stops the run with an error and writes nothing.
+            Methods: ls (linear scalarization, --weights), mgda (min-norm common descent), rlw (random Dirichlet weights per batch), chebyshev (online mirror descent on the dual weights; --weights is the preference, --dual-learning-rate its step).
+
+            The checkpoint is written atomically at the end; a non-finite loss stops the run with an error and writes nothing.
             """)
 
     @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")).")

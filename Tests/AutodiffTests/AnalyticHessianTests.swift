@@ -171,3 +171,30 @@ final class OperationValueAndErrorTests: XCTestCase {
         XCTAssertThrowsError(try inverse.hessianVectorProduct(at: [1e-110], along: [1], weights: [1]))
     }
 }
+
+/// Tapes are freed when their evaluation is done (pullbacks capture variables, which must not
+/// keep the tape alive).
+final class TapeLifetimeTests: XCTestCase {
+    func testTapesAreReleasedAfterUse() throws {
+        weak var released: Tape<Double>?
+        do {
+            let tape = Tape<Double>(tracksTangents: true)
+            let x = try tape.input(Tensor(vector: [1, 2]), tangent: Tensor(vector: [1, 0]))
+            let y = sum(try x * x)
+            try tape.backward(from: y, seed: Tensor(scalar: 1))
+            XCTAssertEqual(tape.adjointTangent(of: x).scalars, [2, 0])
+            released = tape
+        }
+        XCTAssertNil(released, "a tape with recorded pullbacks must be freed")
+        // The objective API creates and drops a tape per call.
+        var lastTape: Tape<Double>? = nil
+        let f = ClosureObjective<Double>(parameterCount: 2, objectiveCount: 1) { x in
+            lastTape = x.tape
+            return sum(try x * x)
+        }
+        _ = try f.hessianVectorProduct(at: [1, 2], along: [1, 1], weights: [1])
+        weak var objectiveTape = lastTape
+        lastTape = nil
+        XCTAssertNil(objectiveTape)
+    }
+}

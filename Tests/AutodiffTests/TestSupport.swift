@@ -2,17 +2,11 @@ import Autodiff
 import LinearAlgebra
 import XCTest
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator for reproducible tests.
+/// Reproducible random test inputs (LinearAlgebra's SplitMix64).
 struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    init(seed: UInt64) { generator = SplitMix64(state: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func uniform(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
         (0..<count).map { _ in Double.random(in: range, using: &self) }
     }

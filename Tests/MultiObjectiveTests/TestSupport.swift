@@ -1,19 +1,14 @@
 import Foundation
+import LinearAlgebra
 import XCTest
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator so every test is reproducible.
+/// Reproducible random test inputs (LinearAlgebra's SplitMix64).
 struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
+    private var base: LinearAlgebra.SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { base = LinearAlgebra.SplitMix64(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     mutating func uniform(_ range: ClosedRange<Double> = 0...1) -> Double {
         Double.random(in: range, using: &self)

@@ -1,21 +1,13 @@
 import Autodiff
 import Foundation
+import LinearAlgebra
 import MultiObjective
 import XCTest
 
 /// The ZDT problems against their published formulas (evaluated here directly in plain
 /// Double arithmetic, independent of the autodiff engine), their fronts and sets.
 final class ZDTProblemTests: XCTestCase {
-    private struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    private typealias Random = SplitMix64
 
     /// pymoo's `_evaluate` of each ZDT problem, transcribed.
     private func reference(_ kind: ZDT.Kind, _ x: [Double]) -> [Double] {

@@ -1,0 +1,624 @@
+import Dispatch
+import LinearAlgebra
+
+/// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
+/// 2×2 max-pooling, 10 classes per head.
+enum FusedMultiLeNetShape {
+    static let imageSide = 28
+    static let imagePixels = 784
+    static let kernelSide = 5
+    static let kernelArea = 25
+    static let conv1Channels = 10
+    static let conv1Side = 24
+    static let conv1Positions = 576
+    static let pool1Side = 12
+    static let pool1Positions = 144
+    static let conv2Channels = 20
+    static let conv2PatchSize = 250
+    static let conv2Side = 8
+    static let conv2Positions = 64
+    static let pool2Side = 4
+    static let pool2Positions = 16
+    static let features = 320
+    static let hidden = 50
+    static let classes = 10
+    static let tasks = 2
+    static let logits = 20
+}
+
+/// The maximum of a 2×2 window `(v₀, v₁; v₂, v₃)` (row-major) and its index 0…3; ties go to
+/// the first maximum, as in the tape's `maxPool2x2`.
+@inline(__always)
+func windowMaximum<S: BLASScalar>(_ v0: S, _ v1: S, _ v2: S, _ v3: S) -> (S, UInt8) {
+    var best = v0, index: UInt8 = 0
+    let greater1 = v1 > best
+    best = greater1 ? v1 : best
+    index = greater1 ? 1 : index
+    let greater2 = v2 > best
+    best = greater2 ? v2 : best
+    index = greater2 ? 2 : index
+    let greater3 = v3 > best
+    best = greater3 ? v3 : best
+    index = greater3 ? 3 : index
+    return (best, index)
+}
+
+/// 2×2 max-pooling with stride 2 of channel-major convolution outputs `[C, N, side, side]`,
+/// fused with the per-channel bias before it and the ReLU after it (`relu(maxpool(y + b))`,
+/// as the tape computes it). Ties go to the first maximum in row-major window order and the
+/// ReLU's derivative at 0 is 0, as in the tape's `maxPool2x2` and `relu`.
+///
+/// The pooled output of channel `c`, image `n`, window `(r, s)` is stored at
+/// `c·outputChannelStride + n·outputImageStride + r·(side/2) + s`, so conv2's pooling writes
+/// the flattened `[N, C·H·W]` layout fc1 reads. The argmax (0…3 within the window) is cached
+/// at the same index.
+struct FusedMultiLeNetPooling {
+    let channels: Int
+    let batch: Int
+    let side: Int
+    let outputChannelStride: Int
+    let outputImageStride: Int
+
+    private var half: Int { side / 2 }
+
+    /// `a = relu(maxpool(y + b))`, recording the argmax of each window.
+    func forward<S: BLASScalar>(
+        _ y: UnsafePointer<S>, bias: UnsafePointer<S>, output a: UnsafeMutablePointer<S>,
+        argmax: UnsafeMutablePointer<UInt8>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            let b = bias[c]
+            for n in 0..<batch {
+                let input = y + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let top = input + 2 * r * side + 2 * s
+                        let (best, index) = windowMaximum(top[0] + b, top[1] + b, top[side] + b, top[side + 1] + b)
+                        argmax[out + r * half + s] = index
+                        a[out + r * half + s] = Swift.max(best, 0)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The tangent `ȧ = [a > 0] (ẏ + ḃ)[argmax]`.
+    func tangent<S: BLASScalar>(
+        _ yDot: UnsafePointer<S>, biasTangent: UnsafePointer<S>, reference a: UnsafePointer<S>,
+        argmax: UnsafePointer<UInt8>, output aDot: UnsafeMutablePointer<S>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            let bDot = biasTangent[c]
+            for n in 0..<batch {
+                let input = yDot + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let k = out + r * half + s
+                        let index = Int(argmax[k])
+                        let source = input + (2 * r + (index >> 1)) * side + 2 * s + (index & 1)
+                        aDot[k] = a[k] > 0 ? source[0] + bDot : 0
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint: `ȳ` (every element of `[C, N, side, side]` written: `[a > 0] ā` at the
+    /// argmax, 0 elsewhere) and the bias adjoint `b̄_c = Σ ȳ_c`.
+    func backward<S: BLASScalar>(
+        _ aBar: UnsafePointer<S>, reference a: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
+        into yBar: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
+    ) {
+        let (side, half) = (side, half)
+        for c in 0..<channels {
+            var sum: S = 0
+            for n in 0..<batch {
+                let target = yBar + (c * batch + n) * side * side
+                let out = c * outputChannelStride + n * outputImageStride
+                for r in 0..<half {
+                    for s in 0..<half {
+                        let k = out + r * half + s
+                        let g: S = a[k] > 0 ? aBar[k] : 0
+                        let top = target + 2 * r * side + 2 * s
+                        top[0] = 0; top[1] = 0; top[side] = 0; top[side + 1] = 0
+                        let index = Int(argmax[k])
+                        top[(index >> 1) * side + (index & 1)] = g
+                        sum += g
+                    }
+                }
+            }
+            biasAdjoint[c] = sum
+        }
+    }
+}
+
+/// The preallocated buffers of a ``FusedMultiLeNetLoss`` for one batch size. Convolution
+/// activations are channel-major (`[C, N·H·W]`, columns ordered `(n, p, q)`); dense
+/// activations are `[N, features]`. Not thread-safe.
+final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
+    typealias Shape = FusedMultiLeNetShape
+
+    let batch: Int
+    /// `N·64`, the columns of conv2's GEMMs.
+    let conv2Columns: Int
+
+    /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
+    let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
+    /// The images `[N, 28, 28]`, copied once, followed by ``imagePadding`` zeros (the 8-lane
+    /// loads of 5-wide receptive-field rows read up to 3 elements past the last row).
+    let images: UnsafeMutablePointer<Scalar>
+    static var imagePadding: Int { 8 }
+    /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
+    let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
+    let argmax1: UnsafeMutablePointer<UInt8>
+    /// conv2 works on blocks of ``blockImages`` images whose im2col matrices fit in cache:
+    /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
+    /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
+    let blockColumns2, blockColumnsAdjoint2: UnsafeMutablePointer<Scalar>
+    /// The image ranges of the conv2 blocks, in order.
+    let blocks: [Range<Int>]
+    /// `[20, N·64]`: conv2's output, then its tangent.
+    let conv2Scratch: UnsafeMutablePointer<Scalar>
+    let argmax2: UnsafeMutablePointer<UInt8>
+    /// Flattened pooled conv2 activations `[N, 320]` and their tangent, adjoint, adjoint tangent.
+    let features, featuresTangent, featuresAdjoint, featuresAdjointTangent: UnsafeMutablePointer<Scalar>
+    /// `[Ẏ̄₂; Ȳ₂]`, `[40, N·64]`; ``primalConv2Adjoint`` is its lower half.
+    let stackedConv2Adjoint: UnsafeMutablePointer<Scalar>
+    var primalConv2Adjoint: UnsafeMutablePointer<Scalar> { stackedConv2Adjoint + Shape.conv2Channels * conv2Columns }
+    /// `[W₂ | Ẇ₂]`, `[20, 500]`, and `[W₂; Ẇ₂]`, `[40, 250]`.
+    let stackedWeights2, stackedWeightsTransposed2: UnsafeMutablePointer<Scalar>
+    /// fc1 activations after ReLU `[N, 50]`, tangent, adjoint (masked), adjoint tangent.
+    let hidden, hiddenTangent, hiddenAdjoint, hiddenAdjointTangent: UnsafeMutablePointer<Scalar>
+    /// Logits of both heads side by side `[N, 20]`, softmax probabilities, tangents, adjoints.
+    let logits, logitsTangent, probabilities, logitsAdjoint, logitsAdjointTangent: UnsafeMutablePointer<Scalar>
+
+    /// conv2's pooling, written into the flattened `[N, 320]` layout fc1 reads.
+    let pool2: FusedMultiLeNetPooling
+    /// The number of concurrent tasks the workspace's own loops use (≥ 1). Work is split by
+    /// channel or image, each output computed by one task in a fixed order, so results do
+    /// not depend on it.
+    var parallelism = 1
+
+    private var scalarBuffers: [UnsafeMutablePointer<Scalar>] = []
+    private var byteBuffers: [UnsafeMutablePointer<UInt8>] = []
+
+    init(batch: Int, parameterCount: Int) {
+        self.batch = batch
+        conv2Columns = batch * Shape.conv2Positions
+        var scalars: [UnsafeMutablePointer<Scalar>] = []
+        var bytes: [UnsafeMutablePointer<UInt8>] = []
+        // Zero bits are +0.0 in IEEE formats; the byte fill avoids a generic element loop.
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+            let p = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
+            UnsafeMutableRawPointer(p).initializeMemory(as: UInt8.self, repeating: 0, count: count * MemoryLayout<Scalar>.stride)
+            scalars.append(p)
+            return p
+        }
+        func allocateBytes(_ count: Int) -> UnsafeMutablePointer<UInt8> {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+            p.initialize(repeating: 0, count: count)
+            bytes.append(p)
+            return p
+        }
+        parameters = allocate(parameterCount)
+        direction = allocate(parameterCount)
+        gradient = allocate(parameterCount)
+        product = allocate(parameterCount)
+        images = allocate(batch * Shape.imagePixels + Self.imagePadding)
+        let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
+        a1 = allocate(pooled1)
+        a1Tangent = allocate(pooled1)
+        a1Adjoint = allocate(pooled1)
+        argmax1 = allocateBytes(pooled1)
+        blocks = stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
+        let blockCapacity = Swift.min(batch, Self.blockImages) * Shape.conv2Positions
+        blockColumns2 = allocate(2 * Shape.conv2PatchSize * blockCapacity)
+        blockColumnsAdjoint2 = allocate(Shape.conv2PatchSize * blockCapacity)
+        conv2Scratch = allocate(Shape.conv2Channels * conv2Columns)
+        let pooled2 = batch * Shape.features
+        argmax2 = allocateBytes(pooled2)
+        features = allocate(pooled2)
+        featuresTangent = allocate(pooled2)
+        featuresAdjoint = allocate(pooled2)
+        featuresAdjointTangent = allocate(pooled2)
+        stackedConv2Adjoint = allocate(2 * Shape.conv2Channels * conv2Columns)
+        stackedWeights2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
+        stackedWeightsTransposed2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
+        let dense = batch * Shape.hidden
+        hidden = allocate(dense)
+        hiddenTangent = allocate(dense)
+        hiddenAdjoint = allocate(dense)
+        hiddenAdjointTangent = allocate(dense)
+        let heads = batch * Shape.logits
+        logits = allocate(heads)
+        logitsTangent = allocate(heads)
+        probabilities = allocate(heads)
+        logitsAdjoint = allocate(heads)
+        logitsAdjointTangent = allocate(heads)
+        pool2 = FusedMultiLeNetPooling(
+            channels: Shape.conv2Channels, batch: batch, side: Shape.conv2Side,
+            outputChannelStride: Shape.pool2Positions, outputImageStride: Shape.features)
+        scalarBuffers = scalars
+        byteBuffers = bytes
+    }
+
+    deinit {
+        for p in scalarBuffers { p.deallocate() }
+        for p in byteBuffers { p.deallocate() }
+    }
+
+    /// Copies the NCHW images `[N, 1, 28, 28]`.
+    func loadImages(_ source: UnsafePointer<Scalar>) {
+        images.update(from: source, count: batch * Shape.imagePixels)
+    }
+
+    /// Runs `body` on `count` items split into at most ``parallelism`` contiguous ranges,
+    /// concurrently; `body` must write disjoint outputs.
+    func forEachRange(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let tasks = Swift.min(parallelism, count)
+        guard tasks > 1 else { return body(0..<count) }
+        // The tasks write disjoint outputs (the caller's contract), and the workspace is not
+        // shared beyond this call, so handing `body` to the worker threads is safe.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            DispatchQueue.concurrentPerform(iterations: tasks) { task in
+                work(count * task / tasks ..< count * (task + 1) / tasks)
+            }
+        }
+    }
+
+    /// Images per conv2 block: 8 images make a `[500, 512]` im2col block (1 MB in Float32)
+    /// that stays in cache between im2col and the GEMMs (measured at batch 256: 8 beats 4,
+    /// 16, 32 and 64). A constant, so results do not depend on the machine.
+    static var blockImages: Int { 8 }
+
+
+    /// The tangent half (`[250, B·64]`, rows of `cols(ȧ₁)`) and the primal half (`cols(a₁)`)
+    /// of ``blockColumns2`` for a block of `images` images (row stride `images·64`).
+    func blockColumns(images: Int) -> (tangent: UnsafeMutablePointer<Scalar>, primal: UnsafeMutablePointer<Scalar>) {
+        (blockColumns2, blockColumns2 + Shape.conv2PatchSize * images * Shape.conv2Positions)
+    }
+
+    /// im2col of channel-major pooled conv1 activations `a [10, N, 12, 12]` for conv2, for
+    /// the images `block`: `cols[(c, i, j), (n − n₀, p, q)] = a[c, n, p + i, q + j]`,
+    /// `[250, |block|·64]` (row stride `|block|·64`).
+    func im2colConv2(_ a: UnsafePointer<Scalar>, block: Range<Int>, into cols: UnsafeMutablePointer<Scalar>) {
+        let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
+        let stride = block.count * Shape.conv2Positions
+        for c in 0..<Shape.conv1Channels {
+            let channel = a + c * batch * Shape.pool1Positions
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * stride
+                    for n in block {
+                        let source = channel + n * Shape.pool1Positions + i * inSide + j
+                        let target = row + (n - block.lowerBound) * Shape.conv2Positions
+                        for p in 0..<side { (target + p * side).update(from: source + p * inSide, count: side) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of ``im2colConv2(_:block:into:)``: `ā[c, n, p + i, q + j] = Σ_{i,j} cols[(c, i, j), (n − n₀, p, q)]`
+    /// for the images `block` of `[10, N, 12, 12]` (overwritten; contributions summed in
+    /// `(i, j)` order, as the tape's col2im).
+    func col2imConv2(_ cols: UnsafePointer<Scalar>, block: Range<Int>, into aBar: UnsafeMutablePointer<Scalar>) {
+        let (side, inSide) = (Shape.conv2Side, Shape.pool1Side)
+        let stride = block.count * Shape.conv2Positions
+        for c in 0..<Shape.conv1Channels {
+            let channel = aBar + c * batch * Shape.pool1Positions
+            (channel + block.lowerBound * Shape.pool1Positions).update(repeating: 0, count: block.count * Shape.pool1Positions)
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let row = cols + ((c * Shape.kernelSide + i) * Shape.kernelSide + j) * stride
+                    for n in block {
+                        let source = row + (n - block.lowerBound) * Shape.conv2Positions
+                        let target = channel + n * Shape.pool1Positions + i * inSide + j
+                        for p in 0..<side { addEight(target + p * inSide, source + p * side) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// conv1 → bias → 2×2 max-pool → ReLU as one direct convolution: for each image and
+    /// pooled row, the two conv1 rows `y[c, n, p, q] = Σ_{i,j} W₁[c, i, j] x[n, p + i, q + j]`
+    /// are computed in a small buffer (8-lane SIMD over `q`), then pooled as
+    /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`,
+    /// argmax cached. Neither the im2col matrix of the images nor the full conv1 output is
+    /// ever stored.
+    func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
+        let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
+        forEachRange(batch) { imageRange in
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
+                let filters = scratch.baseAddress!
+                filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
+                let rows = filters + Shape.conv1Channels * Shape.kernelArea
+                for n in imageRange {
+                    let image = images + n * Shape.imagePixels
+                    for c in 0..<Shape.conv1Channels {
+                        let w = filters + c * Shape.kernelArea
+                        let b = bias[c]
+                        let plane = (c * batch + n) * Shape.pool1Positions
+                        for r in 0..<windows {
+                            conv1Row(image + 2 * r * width, filter: w, into: rows)
+                            conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
+                            for s in 0..<windows {
+                                let (best, index) = windowMaximum(
+                                    rows[2 * s] + b, rows[2 * s + 1] + b, rows[side + 2 * s] + b, rows[side + 2 * s + 1] + b)
+                                argmax1[plane + r * windows + s] = index
+                                a1[plane + r * windows + s] = Swift.max(best, 0)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One conv1 output row, `row[q] = Σ_{i,j} w[i, j] · top[i·28 + q + j]` for `q < 24`
+    /// (taps summed in `(i, j)` order), with explicit SIMD for `Float` and `Double`.
+    @inline(__always)
+    private func conv1Row(_ top: UnsafePointer<Scalar>, filter w: UnsafePointer<Scalar>, into row: UnsafeMutablePointer<Scalar>) {
+        if Scalar.self == Float.self {
+            fusedMultiLeNetConv1Row(
+                UnsafeRawPointer(top).assumingMemoryBound(to: Float.self), UnsafeRawPointer(w).assumingMemoryBound(to: Float.self),
+                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self))
+        } else if Scalar.self == Double.self {
+            fusedMultiLeNetConv1Row(
+                UnsafeRawPointer(top).assumingMemoryBound(to: Double.self), UnsafeRawPointer(w).assumingMemoryBound(to: Double.self),
+                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Double.self))
+        } else {
+            row.update(repeating: 0, count: Shape.conv1Side)
+            for i in 0..<Shape.kernelSide {
+                for j in 0..<Shape.kernelSide {
+                    let tap = w[i * Shape.kernelSide + j]
+                    let source = top + i * Shape.imageSide + j
+                    for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
+                }
+            }
+        }
+    }
+
+    /// The image offset of the 5×5 receptive field of pooled conv1 unit `k` (channel-major
+    /// index `(c, n, r, s)` into `[10, N, 12, 12]`): the conv1 output position selected by the
+    /// cached argmax of window `(r, s)`.
+    @inline(__always)
+    private func receptiveField(image n: Int, window r: Int, _ s: Int, argmax: UInt8) -> Int {
+        let index = Int(argmax)
+        return n * Shape.imagePixels + (2 * r + (index >> 1)) * Shape.imageSide + 2 * s + (index & 1)
+    }
+
+    /// The tangent of conv1 → bias → pool → ReLU when only the conv1 parameters move (the
+    /// images are data): `ȧ₁[c, n, r, s] = [a₁ > 0] (Σ_{i,j} Ẇ₁[c, i, j] x[n, p + i, q + j] + ḃ₁[c])`
+    /// at the argmax `(p, q)` of each window — a direct convolution at the quarter of the
+    /// positions pooling keeps, instead of a GEMM over all of them.
+    func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
+        forEachRange(Shape.conv1Channels) { channels in
+            for c in channels {
+                let k = c * batch * Shape.pool1Positions
+                if Scalar.self == Float.self {
+                    fusedMultiLeNetConv1Tangent(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                        weight: rebound(weight + c * Shape.kernelArea, Float.self), bias: Float(bias[c]), output: reboundMutable(aDot + k, Float.self))
+                } else if Scalar.self == Double.self {
+                    fusedMultiLeNetConv1Tangent(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                        weight: rebound(weight + c * Shape.kernelArea, Double.self), bias: Double(bias[c]), output: reboundMutable(aDot + k, Double.self))
+                } else {
+                    genericConv1Tangent(channel: c, weight: weight + c * Shape.kernelArea, bias: bias[c], output: aDot)
+                }
+            }
+        }
+    }
+
+    private func genericConv1Tangent(channel c: Int, weight w: UnsafePointer<Scalar>, bias b: Scalar, output aDot: UnsafeMutablePointer<Scalar>) {
+        let windows = Shape.pool1Side
+        for n in 0..<batch {
+            let plane = (c * batch + n) * Shape.pool1Positions
+            for r in 0..<windows {
+                for s in 0..<windows {
+                    let k = plane + r * windows + s
+                    guard a1[k] > 0 else { aDot[k] = 0; continue }
+                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                    var sum: Scalar = 0
+                    for i in 0..<Shape.kernelSide {
+                        for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
+                    }
+                    aDot[k] = sum + b
+                }
+            }
+        }
+    }
+
+    /// The adjoint of conv1 → bias → pool → ReLU for the conv1 parameters, from the adjoint
+    /// `ā₁` of the pooled activations: with `g = [a₁ > 0] ā₁` routed to the argmax `(p, q)`,
+    /// `W̄₁[c, i, j] = Σ_{n,r,s} g · x[n, p + i, q + j]` and `b̄₁[c] = Σ g`. Only the kept
+    /// positions contribute, so this reads the images directly instead of a GEMM over
+    /// `[10, N·576]` with three zeros in every window.
+    func conv1ParameterAdjoint(
+        _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
+    ) {
+        forEachRange(Shape.conv1Channels) { channels in
+            for c in channels {
+                let k = c * batch * Shape.pool1Positions
+                let (w, b) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c)
+                if Scalar.self == Float.self {
+                    fusedMultiLeNetConv1ParameterAdjoint(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                        adjoint: rebound(aBar + k, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+                } else if Scalar.self == Double.self {
+                    fusedMultiLeNetConv1ParameterAdjoint(
+                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                        adjoint: rebound(aBar + k, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+                } else {
+                    genericConv1ParameterAdjoint(channel: c, aBar, weightAdjoint: w, biasAdjoint: b)
+                }
+            }
+        }
+    }
+
+    private func genericConv1ParameterAdjoint(
+        channel c: Int, _ aBar: UnsafePointer<Scalar>, weightAdjoint w: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
+    ) {
+        let windows = Shape.pool1Side
+        w.update(repeating: 0, count: Shape.kernelArea)
+        var biasSum: Scalar = 0
+        for n in 0..<batch {
+            let plane = (c * batch + n) * Shape.pool1Positions
+            for r in 0..<windows {
+                for s in 0..<windows {
+                    let k = plane + r * windows + s
+                    guard a1[k] > 0 else { continue }
+                    let g = aBar[k]
+                    biasSum += g
+                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                    for i in 0..<Shape.kernelSide {
+                        for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
+                    }
+                }
+            }
+        }
+        biasAdjoint[0] = biasSum
+    }
+
+    /// `target[0..<8] += source[0..<8]`, one 8-lane add for `Float` and `Double`.
+    @inline(__always)
+    private func addEight(_ target: UnsafeMutablePointer<Scalar>, _ source: UnsafePointer<Scalar>) {
+        if Scalar.self == Float.self {
+            addEightLanes(reboundMutable(target, Float.self), rebound(source, Float.self))
+        } else if Scalar.self == Double.self {
+            addEightLanes(reboundMutable(target, Double.self), rebound(source, Double.self))
+        } else {
+            for q in 0..<8 { target[q] += source[q] }
+        }
+    }
+}
+
+/// The same memory viewed as `T` (used only where `Scalar` is `T`).
+@inline(__always)
+private func rebound<S, T>(_ p: UnsafePointer<S>, _: T.Type) -> UnsafePointer<T> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: T.self)
+}
+
+@inline(__always)
+private func reboundMutable<S, T>(_ p: UnsafeMutablePointer<S>, _: T.Type) -> UnsafeMutablePointer<T> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
+}
+
+@inline(__always)
+private func addEightLanes<S: BinaryFloatingPoint & SIMDScalar>(_ target: UnsafeMutablePointer<S>, _ source: UnsafePointer<S>) {
+    let t = UnsafeMutableRawPointer(target)
+    t.storeBytes(of: t.loadUnaligned(as: SIMD8<S>.self) + UnsafeRawPointer(source).loadUnaligned(as: SIMD8<S>.self), as: SIMD8<S>.self)
+}
+
+/// An 8-lane load of the 5-wide receptive-field row at `p` (lanes 5…7 read the following
+/// elements and are multiplied by zero or discarded).
+@inline(__always)
+private func loadRow<S: BinaryFloatingPoint & SIMDScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
+}
+
+/// The image offset of the receptive field of pooled unit `(n, r, s)` with window argmax `index`.
+@inline(__always)
+private func fieldOffset(image n: Int, window r: Int, _ s: Int, argmax index: Int) -> Int {
+    n * FusedMultiLeNetShape.imagePixels + (2 * r + (index >> 1)) * FusedMultiLeNetShape.imageSide + 2 * s + (index & 1)
+}
+
+/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for one channel, with the
+/// five filter rows in zero-padded 8-lane registers. `a1`, `argmax` and `output` point at
+/// the channel's `[N, 12, 12]` block.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
+    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
+    weight: UnsafePointer<S>, bias: S, output: UnsafeMutablePointer<S>
+) {
+    typealias Shape = FusedMultiLeNetShape
+    func filterRow(_ i: Int) -> SIMD8<S> {
+        var row = SIMD8<S>()
+        for j in 0..<Shape.kernelSide { row[j] = weight[i * Shape.kernelSide + j] }
+        return row
+    }
+    let (w0, w1, w2, w3, w4) = (filterRow(0), filterRow(1), filterRow(2), filterRow(3), filterRow(4))
+    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
+    for n in 0..<batch {
+        for r in 0..<windows {
+            for s in 0..<windows {
+                let k = (n * windows + r) * windows + s
+                guard a1[k] > 0 else { output[k] = 0; continue }
+                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
+                var sum = w0 * loadRow(field)
+                sum += w1 * loadRow(field + width)
+                sum += w2 * loadRow(field + 2 * width)
+                sum += w3 * loadRow(field + 3 * width)
+                sum += w4 * loadRow(field + 4 * width)
+                output[k] = sum.sum() + bias
+            }
+        }
+    }
+}
+
+/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for one
+/// channel, accumulating the five filter rows in 8-lane registers (lanes 5…7 discarded).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1ParameterAdjoint<S: BinaryFloatingPoint & SIMDScalar>(
+    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>, adjoint: UnsafePointer<S>,
+    weightAdjoint: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
+) {
+    typealias Shape = FusedMultiLeNetShape
+    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
+    var (r0, r1, r2, r3, r4) = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
+    var biasSum: S = 0
+    for n in 0..<batch {
+        for r in 0..<windows {
+            for s in 0..<windows {
+                let k = (n * windows + r) * windows + s
+                guard a1[k] > 0 else { continue }
+                let g = adjoint[k]
+                biasSum += g
+                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
+                let gv = SIMD8<S>(repeating: g)
+                r0 += gv * loadRow(field)
+                r1 += gv * loadRow(field + width)
+                r2 += gv * loadRow(field + 2 * width)
+                r3 += gv * loadRow(field + 3 * width)
+                r4 += gv * loadRow(field + 4 * width)
+            }
+        }
+    }
+    for (i, row) in [r0, r1, r2, r3, r4].enumerated() {
+        for j in 0..<Shape.kernelSide { weightAdjoint[i * Shape.kernelSide + j] = row[j] }
+    }
+    biasAdjoint[0] = biasSum
+}
+
+/// One conv1 output row of 24 values, `row[q] = Σ_{i,j} w[i·5 + j] · top[i·28 + q + j]`, in
+/// three 8-lane accumulators (the loads stay inside the 28-wide image rows).
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func fusedMultiLeNetConv1Row<S: BinaryFloatingPoint & SIMDScalar>(
+    _ top: UnsafePointer<S>, _ w: UnsafePointer<S>, _ row: UnsafeMutablePointer<S>
+) {
+    let stride = MemoryLayout<S>.stride
+    var a0 = SIMD8<S>(), a1 = SIMD8<S>(), a2 = SIMD8<S>()
+    for i in 0..<FusedMultiLeNetShape.kernelSide {
+        for j in 0..<FusedMultiLeNetShape.kernelSide {
+            let tap = SIMD8<S>(repeating: w[i * FusedMultiLeNetShape.kernelSide + j])
+            let base = UnsafeRawPointer(top + i * FusedMultiLeNetShape.imageSide + j)
+            a0 += tap * base.loadUnaligned(as: SIMD8<S>.self)
+            a1 += tap * base.loadUnaligned(fromByteOffset: 8 * stride, as: SIMD8<S>.self)
+            a2 += tap * base.loadUnaligned(fromByteOffset: 16 * stride, as: SIMD8<S>.self)
+        }
+    }
+    let out = UnsafeMutableRawPointer(row)
+    out.storeBytes(of: a0, as: SIMD8<S>.self)
+    out.storeBytes(of: a1, toByteOffset: 8 * stride, as: SIMD8<S>.self)
+    out.storeBytes(of: a2, toByteOffset: 16 * stride, as: SIMD8<S>.self)
+}

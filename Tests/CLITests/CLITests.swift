@@ -1,0 +1,103 @@
+import Foundation
+import XCTest
+
+/// End-to-end tests of the `pareto` executable (built by `swift test` next to the test bundle).
+final class CLITests: XCTestCase {
+    private var productsDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    /// Runs `pareto` with `arguments`; returns exit status, standard output and standard error.
+    private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let executable = productsDirectory.appendingPathComponent("pareto")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("pareto executable not found at \(executable.path)")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("paretokit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testExpandWritesIdenticalFilesForTheSameSeed() throws {
+        let first = try temporaryDirectory(), second = try temporaryDirectory()
+        let arguments = ["expand", "--problem", "zdt2", "--dimension", "3", "--from", "0.5,0,0", "--directions", "1",
+                         "--points", "21", "--step-size", "0.05", "--minres-iterations", "50", "--seed", "1"]
+        let run1 = try pareto(arguments + ["--out", first.path])
+        XCTAssertEqual(run1.status, 0, run1.error)
+        XCTAssertTrue(run1.output.contains("hypervolume"), run1.output)
+        let run2 = try pareto(arguments + ["--out", second.path])
+        XCTAssertEqual(run2.status, 0, run2.error)
+        let a = try Data(contentsOf: first.appendingPathComponent("front.json"))
+        let b = try Data(contentsOf: second.appendingPathComponent("front.json"))
+        XCTAssertEqual(a, b, "same seed, same bytes")
+        let csv = try String(contentsOf: first.appendingPathComponent("front.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("id,parent,t,f1,f2,x1,x2,x3\n"))
+
+        // The schema scripts read.
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: a) as? [String: Any])
+        for key in ["problem", "seed", "reference", "hypervolume", "points", "curve", "evaluations"] {
+            XCTAssertNotNil(json[key], "front.json lacks \(key)")
+        }
+        let points = try XCTUnwrap(json["points"] as? [[String: Any]])
+        XCTAssertEqual(points.count, 21)
+        for key in ["id", "parent", "t", "parameters", "objectives"] { XCTAssertTrue(points[1].keys.contains(key), key) }
+        XCTAssertEqual((json["curve"] as? [Any])?.count, 1001)
+        let hypervolume = try XCTUnwrap(json["hypervolume"] as? Double)
+        XCTAssertGreaterThanOrEqual(hypervolume, 0.99 / 3)
+        // Every point's objectives lie on the analytic front f2 = 1 − f1² (computed here).
+        for point in points {
+            let f = try XCTUnwrap(point["objectives"] as? [Double])
+            XCTAssertEqual(f[1], 1 - f[0] * f[0], accuracy: 1e-9)
+        }
+    }
+
+    func testEvaluatePrintsObjectivesJacobianAndHVP() throws {
+        let run = try pareto(["evaluate", "--problem", "zdt2", "--dimension", "3", "--at", "0.5,0.2,0.4",
+                              "--weights", "0.5,0.5", "--along", "1,0,0", "--json"])
+        XCTAssertEqual(run.status, 0, run.error)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let objectives = try XCTUnwrap(json["objectives"] as? [Double])
+        // g = 1 + 4.5·0.6 = 3.7, f2 = g − x1²/g.
+        XCTAssertEqual(objectives[0], 0.5, accuracy: 1e-15)
+        XCTAssertEqual(objectives[1], 3.7 - 0.25 / 3.7, accuracy: 1e-12)
+        let jacobian = try XCTUnwrap(json["jacobian"] as? [[Double]])
+        XCTAssertEqual(jacobian[1][0], -2 * 0.5 / 3.7, accuracy: 1e-12)
+        // H(α)e₁ for α = (½, ½): ½ ∂²f2/∂x1∂x· = ½ (−2/g, 2x1·4.5/g², 2x1·4.5/g²).
+        let hvp = try XCTUnwrap(json["hvp"] as? [Double])
+        XCTAssertEqual(hvp[0], 0.5 * -2 / 3.7, accuracy: 1e-12)
+        XCTAssertEqual(hvp[1], 0.5 * 2 * 0.5 * 4.5 / (3.7 * 3.7), accuracy: 1e-12)
+        let plain = try pareto(["evaluate", "--problem", "zdt2", "--dimension", "3", "--at", "0.5,0.2,0.4", "--json"])
+        XCTAssertFalse(plain.output.contains("hvp"))
+    }
+
+    func testBadInputFailsWithAClearMessage() throws {
+        let cases: [([String], String)] = [
+            (["evaluate", "--problem", "zdt2", "--dimension", "3", "--at", "0.5,0"], "3 variables"),
+            (["evaluate", "--problem", "nope", "--at", "0.5"], "unknown problem"),
+            (["evaluate", "--problem", "zdt2", "--at", "0.5,x"], "--at"),
+            (["evaluate", "--problem", "zdt2", "--dimension", "2", "--at", "0.5,0", "--weights", "1,0"], "--along"),
+            (["expand", "--problem", "zdt2", "--dimension", "3", "--from", "0.5,0,0", "--points", "0", "--out", "/tmp/x"], "--points"),
+            (["expand", "--problem", "zdt2", "--from", "0.5", "--out", "/tmp/x", "--no-such-option"], "no-such-option"),
+        ]
+        for (arguments, expected) in cases {
+            let run = try pareto(arguments)
+            XCTAssertNotEqual(run.status, 0, "\(arguments)")
+            XCTAssertTrue((run.error + run.output).contains(expected), "\(arguments): \(run.error)")
+        }
+    }
+}
