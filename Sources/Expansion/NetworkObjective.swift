@@ -23,6 +23,13 @@ public struct NetworkLossFactory: Sendable {
         NetworkLossFactory { images, labels in try MultiTaskLoss<Model, Float>(model: model, images: images, labels: labels) }
     }
 
+    /// The fused MultiLeNet kernel (``FusedMultiLeNetLoss``): no tape, a preallocated
+    /// workspace per batch, the same values, gradients and HVPs as ``tape(_:)`` for
+    /// ``MultiLeNet`` up to rounding.
+    public static let fusedMultiLeNet = NetworkLossFactory { images, labels in
+        try FusedMultiLeNetLoss<Float>(images: images, labels: labels)
+    }
+
     /// The loss on one batch.
     public func loss(images: Tensor<Float>, labels: [[Int]]) throws -> any DifferentiableVectorFunction<Float> {
         try body(images, labels)
@@ -52,7 +59,7 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     ///     uses 2,048).
     ///   - hvpSeed: seed of the mini-batch's selection (a seeded permutation's first images).
     ///   - chunkSize: images per chunk of the training loss (memory holds one chunk's tape).
-    ///   - factory: the differentiation engine.
+    ///   - factory: the differentiation engine (default: the tape, ``NetworkLossFactory/tape(_:)``).
     /// - Throws: ``ExpansionError/invalidOption(_:)`` for empty data, a wrong image size or
     ///   non-positive sizes.
     public init(
@@ -79,10 +86,12 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
             let batches: [MultiDigitBatch<Float>] = try stride(from: 0, to: indices.count, by: chunkSize).map {
                 try train.batch(indices[$0..<min($0 + chunkSize, indices.count)], as: Float.self)
             }
+            // One function per chunk, made once (a fused kernel allocates its workspace here).
+            let functions = try batches.map { try factory.loss(images: $0.images, labels: $0.labels) }
             return try ChunkedLoss<Float>(
                 parameterCount: model.layout.parameterCount, objectiveCount: model.taskCount,
                 chunkSizes: batches.map(\.indices.count)
-            ) { c in try factory.loss(images: batches[c].images, labels: batches[c].labels) }
+            ) { c in functions[c] }
         }
         trainingLoss = try chunked(Array(0..<train.count))
         curvatureLoss = try chunked(hvpIndices)

@@ -220,6 +220,11 @@ enum NetworkOptimizeMethod: String, ExpressibleByArgument, CaseIterable {
     case weightedSum = "weighted-sum"
 }
 
+/// `--engine`.
+enum NetworkEngine: String, ExpressibleByArgument, CaseIterable {
+    case fused, tape
+}
+
 /// The options of `pareto expand` that only networks use.
 struct NetworkExpandOptions: ParsableArguments {
     @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -257,6 +262,9 @@ struct NetworkExpandOptions: ParsableArguments {
 
     @Option(help: "Weighted-sum baseline: gradient-descent learning rate.")
     var weightedSumStepSize = 0.01
+
+    @Option(help: "Differentiation engine: fused (the hand-fused MultiLeNet kernel; MultiLeNet only) or tape (any model). Default: fused for MultiLeNet, tape otherwise.")
+    var engine: NetworkEngine?
 
     @Flag(help: "Continue the interrupted run in --out (same options).")
     var resume = false
@@ -307,8 +315,14 @@ extension ExpandCommand {
         let side = model.inputShape.last!
         let (train, test) = try selection.multiDigitSplits(
             trainCount: network.trainSize, testCount: network.testSize, seed: dataSeed, side: side)
+        let isMultiLeNet = model.architecture == MultiLeNet().architecture
+        let engine = network.engine ?? (isMultiLeNet ? .fused : .tape)
+        if engine == .fused && !isMultiLeNet {
+            throw ValidationError("--engine fused is only available for MultiLeNet; use --engine tape")
+        }
         let data = try NetworkObjectiveData(
-            model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize)
+            model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
+            factory: engine == .fused ? .fusedMultiLeNet : .tape(model))
 
         var options = NetworkExpansionOptions()
         options.method = NetworkExpansionMethod(rawValue: method.rawValue)!
@@ -338,7 +352,7 @@ extension ExpandCommand {
         }
 
         FileHandle.standardError.write(Data(
-            "expanding \(model.architecture) (\(model.layout.parameterCount) parameters) by \(method.rawValue) on \(train.count) training composites (HVPs on \(data.hvpIndices.count)), testing on \(test.count)\n".utf8))
+            "expanding \(model.architecture) (\(model.layout.parameterCount) parameters) by \(method.rawValue) (\(engine.rawValue) engine) on \(train.count) training composites (HVPs on \(data.hvpIndices.count)), testing on \(test.count)\n".utf8))
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         let expansion = try NetworkExpansion(data: data, options: options, directory: directory)
         let progress = ProgressLine()
