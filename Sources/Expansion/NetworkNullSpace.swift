@@ -57,7 +57,14 @@ public struct NetworkNullSpaceStudy: Sendable {
         seed: UInt64 = 1
     ) throws {
         let batch: MultiDigitBatch<Double> = try data.batch(0..<data.count, as: Double.self)
-        let objective = try ParetoObjective(MultiTaskLoss<Model, Double>(model: model, images: batch.images, labels: batch.labels))
+        // MiniLeNet has a hand-differentiated loss (constant memory for the n HVPs); other
+        // models use the tape.
+        let objective: ParetoObjective
+        if model is MiniLeNet {
+            objective = try ParetoObjective(MiniLeNetLoss<Double>(images: batch.images, labels: batch.labels))
+        } else {
+            objective = try ParetoObjective(MultiTaskLoss<Model, Double>(model: model, images: batch.images, labels: batch.labels))
+        }
         let trained = try paretoOptimize(objective, from: x0, options: training)
         let polished = try paretoOptimize(objective, from: trained.point.parameters, options: polishing)
         point = polished.point

@@ -30,6 +30,12 @@ public struct NetworkLossFactory: Sendable {
         try FusedMultiLeNetLoss<Float>(images: images, labels: labels)
     }
 
+    /// The hand-differentiated MiniLeNet loss (``MiniLeNetLoss``, double precision inside,
+    /// no tape).
+    public static let miniLeNet = NetworkLossFactory { images, labels in
+        try MiniLeNetLoss<Float>(images: images, labels: labels)
+    }
+
     /// The loss on one batch.
     public func loss(images: Tensor<Float>, labels: [[Int]]) throws -> any DifferentiableVectorFunction<Float> {
         try body(images, labels)
@@ -59,7 +65,8 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     ///     uses 2,048).
     ///   - hvpSeed: seed of the mini-batch's selection (a seeded permutation's first images).
     ///   - chunkSize: images per chunk of the training loss (memory holds one chunk's tape).
-    ///   - factory: the differentiation engine (default: the tape, ``NetworkLossFactory/tape(_:)``).
+    ///   - factory: the differentiation engine (default: ``NetworkLossFactory/miniLeNet`` for
+///     ``MiniLeNet``, otherwise the tape, ``NetworkLossFactory/tape(_:)``).
     /// - Throws: ``ExpansionError/invalidOption(_:)`` for empty data, a wrong image size or
     ///   non-positive sizes.
     public init(
@@ -75,7 +82,7 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
             throw ExpansionError.invalidOption(
                 "\(model.architecture) takes \(model.inputShape) images, the data has side \(train.side) (train) and \(test.side) (test); build composites with side \(side)")
         }
-        let factory = factory ?? .tape(model)
+        let factory = factory ?? (model is MiniLeNet ? .miniLeNet : .tape(model))
         self.model = model
         self.train = train
         self.test = test

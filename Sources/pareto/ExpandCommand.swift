@@ -263,7 +263,7 @@ struct NetworkExpandOptions: ParsableArguments {
     @Option(help: "Weighted-sum baseline: gradient-descent learning rate.")
     var weightedSumStepSize = 0.01
 
-    @Option(help: "Differentiation engine: fused (the hand-fused MultiLeNet kernel; MultiLeNet only) or tape (any model). Default: fused for MultiLeNet, tape otherwise.")
+    @Option(help: "Differentiation engine: fused (hand-differentiated kernels of MultiLeNet and MiniLeNet) or tape (the autodiff tape). Default: fused.")
     var engine: NetworkEngine?
 
     @Flag(help: "Continue the interrupted run in --out (same options).")
@@ -315,14 +315,11 @@ extension ExpandCommand {
         let side = model.inputShape.last!
         let (train, test) = try selection.multiDigitSplits(
             trainCount: network.trainSize, testCount: network.testSize, seed: dataSeed, side: side)
-        let isMultiLeNet = model.architecture == MultiLeNet().architecture
-        let engine = network.engine ?? (isMultiLeNet ? .fused : .tape)
-        if engine == .fused && !isMultiLeNet {
-            throw ValidationError("--engine fused is only available for MultiLeNet; use --engine tape")
-        }
+        let engine = network.engine ?? .fused
+        let factory: NetworkLossFactory = engine == .tape ? .tape(model) : model is MiniLeNet ? .miniLeNet : .fusedMultiLeNet
         let data = try NetworkObjectiveData(
             model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
-            factory: engine == .fused ? .fusedMultiLeNet : .tape(model))
+            factory: factory)
 
         var options = NetworkExpansionOptions()
         options.method = NetworkExpansionMethod(rawValue: method.rawValue)!

@@ -76,7 +76,7 @@ final class NetworkExpansionTests: XCTestCase {
         options.seedStationarityTolerance = 0.05
         options.seedSteps = 60
         options.curveSamples = 5
-        options.weightedSumStepSize = 0.1
+        options.weightedSumStepSize = 0.01
         return options
     }
 

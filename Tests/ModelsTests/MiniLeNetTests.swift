@@ -106,4 +106,35 @@ final class MiniLeNetTests: XCTestCase {
         let scale = numeric.reduce(0) { $0 + $1 * $1 }.squareRoot()
         XCTAssertLessThan(error / scale, 1e-5)
     }
+
+    /// The hand-differentiated MiniLeNetLoss equals the tape's MultiTaskLoss: values,
+    /// Jacobian, weighted gradient and HVP.
+    func testHandDifferentiatedLossMatchesTheTape() throws {
+        var random = MiniRandom(state: 12)
+        let model = MiniLeNet()
+        let batch = 7
+        let images = try Tensor<Double>(shape: [batch, 1, 14, 14], scalars: random.uniform(batch * 196, in: -0.5...2.5))
+        let labels = (0..<2).map { _ in (0..<batch).map { _ in Int.random(in: 0..<10, using: &random) } }
+        let tape = try MultiTaskLoss(model: model, images: images, labels: labels)
+        let hand = try MiniLeNetLoss(images: images, labels: labels)
+        let x: [Double] = model.initialParameters(using: &random)
+        let v = random.uniform(x.count)
+        func close(_ a: [Double], _ b: [Double], _ name: String) {
+            let error = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            let scale = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            XCTAssertEqual(a.count, b.count, name)
+            XCTAssertLessThanOrEqual(error, 1e-12 * max(scale, 1), name)
+        }
+        close(try hand.values(at: x), try tape.values(at: x), "values")
+        let (handJacobian, tapeJacobian) = (try hand.valuesAndJacobian(at: x).jacobian, try tape.valuesAndJacobian(at: x).jacobian)
+        close(handJacobian[0], tapeJacobian[0], "gradient 1")
+        close(handJacobian[1], tapeJacobian[1], "gradient 2")
+        let (handHVP, tapeHVP) = (
+            try hand.hessianVectorProduct(at: x, along: v, weights: [0.3, 0.7]),
+            try tape.hessianVectorProduct(at: x, along: v, weights: [0.3, 0.7]))
+        close(handHVP.weightedGradient, tapeHVP.weightedGradient, "weighted gradient")
+        close(handHVP.product, tapeHVP.product, "HVP")
+        XCTAssertThrowsError(try MiniLeNetLoss(images: images, labels: [labels[0]]))
+        XCTAssertThrowsError(try hand.values(at: [Double](repeating: 0, count: 10)))
+    }
 }
