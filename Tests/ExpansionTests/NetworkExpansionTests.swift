@@ -39,7 +39,7 @@ final class NetworkExpansionTests: XCTestCase {
 
     private func data() throws -> NetworkObjectiveData<MiniLeNet> { try Self.makeData() }
 
-    private static func makeData(train: Int = 400, test: Int = 400, hvp: Int = 128) throws -> NetworkObjectiveData<MiniLeNet> {
+    private static func makeData(train: Int = 240, test: Int = 240, hvp: Int = 96) throws -> NetworkObjectiveData<MiniLeNet> {
         let model = MiniLeNet()
         let trainSet = try MultiDigitDataset(digits: syntheticDigits(count: train, seed: 1), seed: 11, side: 14)
         let testSet = try MultiDigitDataset(digits: syntheticDigits(count: test, seed: 2), seed: 12, side: 14)
@@ -55,7 +55,7 @@ final class NetworkExpansionTests: XCTestCase {
         let objective = try NetworkExpansionTests.makeData().makeObjective()
         let result = try paretoOptimize(
             objective, from: x0,
-            options: ParetoOptimizeOptions(method: .weightedSum([0.5, 0.5]), stepSize: 1, maxIterations: 150, stationarityTolerance: 0))
+            options: ParetoOptimizeOptions(method: .weightedSum([0.5, 0.5]), stepSize: 1, maxIterations: 100, stationarityTolerance: 0))
         return result.point.parameters
     }
 
