@@ -18,7 +18,7 @@ public struct NetworkNullSpaceStudy: Sendable {
     public var analysis: NullSpaceAnalysis
     /// The unit tangent `v` (MINRES, β = e₁, favouring f₁).
     public var tangent: [Double]
-    /// A unit null vector `u` (the eigenvector of the smallest `|λ|`; `nil` if the null space is empty).
+    /// A unit null vector `u`: a seeded random combination of the null basis (`nil` if the null space is empty).
     public var nullVector: [Double]?
     /// A random unit vector `r`, orthogonalised against `v`.
     public var randomVector: [Double]
@@ -82,11 +82,17 @@ public struct NetworkNullSpaceStudy: Sendable {
             let length = Vector.norm(projected)
             return length > 0 ? projected.map { $0 / length } : projected
         }
-        // The null space lists eigenvectors in ascending eigenvalue order; take the one of smallest |λ|.
-        let scale = analysis.eigenvalues.map(abs).max() ?? 0
-        let nullEigenvalues = analysis.eigenvalues.filter { abs($0) <= relativeTolerance * scale }
-        nullVector = nullEigenvalues.indices.min { abs(nullEigenvalues[$0]) < abs(nullEigenvalues[$1]) }.map { analysis.nullSpace[$0] }
+        // A random unit combination of the null basis (seeded): a typical null direction,
+        // not only the exactly inert parameters of a dead unit.
         var generator = SeededGenerator(seed: seed, stream: 0x4E55_4C4C)  // "NULL"
+        if analysis.nullSpace.isEmpty {
+            nullVector = nil
+        } else {
+            var u = [Double](repeating: 0, count: objective.parameterCount)
+            for basis in analysis.nullSpace { u = Vector.adding(u, basis, scaledBy: 2 * generator.unitDouble() - 1) }
+            let length = Vector.norm(u)
+            nullVector = u.map { $0 / length }
+        }
         randomVector = orthogonalUnit((0..<objective.parameterCount).map { _ in 2 * generator.unitDouble() - 1 })
         if let u = nullVector {
             nullVectorSlope = point.jacobian.map { Vector.dot($0, u) }

@@ -10,7 +10,7 @@ import ParetoKit
 
 let arguments = CommandLine.arguments.dropFirst()
 let count = arguments.first.flatMap { Int($0) } ?? 2048
-let trainingSteps = arguments.dropFirst().first.flatMap { Int($0) } ?? 300
+let trainingSteps = arguments.dropFirst().first.flatMap { Int($0) } ?? 1500
 
 let selection: DataSelection
 do {
