@@ -41,6 +41,7 @@ public struct NetworkExpansionOptions: Sendable, Equatable {
     /// Weighted-sum baseline: the gradient-descent learning rate.
     public var weightedSumStepSize = 0.01
 
+    /// The defaults above.
     public init() {}
 
     /// The evaluation budget of the weighted-sum baseline.
@@ -126,8 +127,11 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
 /// (the objectives Algorithm 1 works on); hypervolumes are of **test** losses w.r.t.
 /// `reference`. The curve samples `x(t)` and evaluates the test loss (`objectives`).
 public struct NetworkFrontFile: Codable, Sendable, Equatable {
+    /// One accepted point (the fields of ``FrontFile/Point`` with `checkpoint` instead of `parameters`).
     public struct Point: Codable, Sendable, Equatable {
+        /// Acceptance order (0: the seed).
         public var id: Int
+        /// The point it was grown from.
         public var parent: Int?
         /// `t` on the chain, or `nil` off the chain.
         public var t: Double?
@@ -151,7 +155,9 @@ public struct NetworkFrontFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// One sample `x(t)` of the continuous chain, evaluated on the test split.
     public struct CurveSample: Codable, Sendable, Equatable {
+        /// `t ∈ [−1, 1]`.
         public var t: Double
         /// Test loss per task of `x(t)`.
         public var objectives: [Double]
@@ -164,11 +170,17 @@ public struct NetworkFrontFile: Codable, Sendable, Equatable {
         }
     }
 
+    /// Wall-clock costs of the run.
     public struct Timing: Codable, Sendable, Equatable {
+        /// The whole run (all sessions, without the curve sampling).
         public var totalSeconds: Double
+        /// Seconds from the previous accepted point to each accepted point (0 for the seed).
         public var stepSeconds: [Double]
+        /// Mean seconds per Hessian-vector product.
         public var hvpSecondsMean: Double
+        /// Mean seconds per gradient (Jacobian) evaluation.
         public var gradientSecondsMean: Double
+        /// MINRES iterations of each tangent solve.
         public var minresIterations: [Int]
 
         enum CodingKeys: String, CodingKey {
@@ -236,12 +248,17 @@ public struct NetworkFrontFile: Codable, Sendable, Equatable {
 
 /// Progress of a network expansion, for progress lines.
 public struct NetworkExpansionProgress: Sendable {
+    /// Points accepted so far.
     public var accepted: Int
+    /// Points to accept.
     public var target: Int
+    /// Candidates tried so far.
     public var candidates: Int
+    /// The last MINRES residual norm (tangent runs).
     public var lastResidual: Double?
     /// Test-loss hypervolume of the accepted points so far.
     public var hypervolume: Double
+    /// Evaluations of this process so far.
     public var evaluations: EvaluationCounts
 }
 
@@ -288,8 +305,11 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
 /// Algorithm 1 continues from the saved counters; β draws are per point id, so the resumed
 /// run accepts the same points as an uninterrupted one.
 public final class NetworkExpansion<Model: MultiTaskModel> {
+    /// The network, the data and the objectives.
     public let data: NetworkObjectiveData<Model>
+    /// The options.
     public let options: NetworkExpansionOptions
+    /// The run directory.
     public let directory: URL
     /// The objective (its counts and timings cover this process only).
     public let objective: ParetoObjective
@@ -308,6 +328,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     private var savedElapsed = 0.0
     private var lastAccept = Date()
 
+    /// A run of `options` on `data` in `directory` (nothing is written until ``run(from:)`` or ``resume()``).
     public init(data: NetworkObjectiveData<Model>, options: NetworkExpansionOptions, directory: URL) throws {
         self.data = data
         self.options = options
