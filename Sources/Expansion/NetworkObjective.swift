@@ -1,0 +1,117 @@
+import Autodiff
+import Datasets
+import Foundation
+import LinearAlgebra
+import Models
+import Training
+
+/// Builds the multi-task loss of a network on one fixed batch as a
+/// ``DifferentiableVectorFunction`` in `Float`: the seam where the differentiation engine is
+/// chosen. ``tape(_:)`` records ``MultiTaskLoss`` on the autodiff tape; a fused kernel for one
+/// architecture can be plugged in with ``init(_:)`` without touching the expansion.
+public struct NetworkLossFactory: Sendable {
+    private let body: @Sendable (Tensor<Float>, [[Int]]) throws -> any DifferentiableVectorFunction<Float>
+
+    /// A factory from a closure mapping (images `[N, C, H, W]`, labels per task) to the mean
+    /// per-task cross-entropy on that batch.
+    public init(_ body: @escaping @Sendable (Tensor<Float>, [[Int]]) throws -> any DifferentiableVectorFunction<Float>) {
+        self.body = body
+    }
+
+    /// The tape engine: ``MultiTaskLoss`` of `model` (forward-over-reverse HVPs).
+    public static func tape<Model: MultiTaskModel>(_ model: Model) -> NetworkLossFactory {
+        NetworkLossFactory { images, labels in try MultiTaskLoss<Model, Float>(model: model, images: images, labels: labels) }
+    }
+
+    /// The fused MultiLeNet kernel (``FusedMultiLeNetLoss``): no tape, a preallocated
+    /// workspace per batch, the same values, gradients and HVPs as ``tape(_:)`` for
+    /// ``MultiLeNet`` up to rounding.
+    public static let fusedMultiLeNet = NetworkLossFactory { images, labels in
+        try FusedMultiLeNetLoss<Float>(images: images, labels: labels)
+    }
+
+    /// The hand-differentiated MiniLeNet loss (``MiniLeNetLoss``, double precision inside,
+    /// no tape).
+    public static let miniLeNet = NetworkLossFactory { images, labels in
+        try MiniLeNetLoss<Float>(images: images, labels: labels)
+    }
+
+    /// The loss on one batch.
+    public func loss(images: Tensor<Float>, labels: [[Int]]) throws -> any DifferentiableVectorFunction<Float> {
+        try body(images, labels)
+    }
+}
+
+/// The objectives of a network expansion (the reference setting of Ma et al.'s public
+/// implementation): `fᵢ(x)` = mean cross-entropy of task `i` over the whole training split,
+/// values and gradients summed over chunks (``ChunkedLoss``), and Hessian-vector products
+/// `H(α) v` on one fixed mini-batch of the training split drawn with a seed.
+public struct NetworkObjectiveData<Model: MultiTaskModel> {
+    /// The network.
+    public let model: Model
+    /// The training composites the objectives average over.
+    public let train: MultiDigitDataset
+    /// The test composites (test loss and accuracy of each accepted network).
+    public let test: MultiDigitDataset
+    /// Indices (in ``train``) of the HVP mini-batch, in increasing order.
+    public let hvpIndices: [Int]
+    /// Values and gradients on the training split, in chunks.
+    public let trainingLoss: ChunkedLoss<Float>
+    /// Hessian-vector products on the HVP mini-batch, in chunks.
+    public let curvatureLoss: ChunkedLoss<Float>
+
+    /// - Parameters:
+    ///   - hvpBatchSize: images of the HVP mini-batch (at most the training count; the reference
+    ///     uses 2,048).
+    ///   - hvpSeed: seed of the mini-batch's selection (a seeded permutation's first images).
+    ///   - chunkSize: images per chunk of the training loss (memory holds one chunk's tape).
+    ///   - factory: the differentiation engine (default: ``NetworkLossFactory/miniLeNet`` for
+///     ``MiniLeNet``, otherwise the tape, ``NetworkLossFactory/tape(_:)``).
+    /// - Throws: ``ExpansionError/invalidOption(_:)`` for empty data, a wrong image size or
+    ///   non-positive sizes.
+    public init(
+        model: Model, train: MultiDigitDataset, test: MultiDigitDataset, hvpBatchSize: Int = 2048, hvpSeed: UInt64 = 1,
+        chunkSize: Int = 1024, factory: NetworkLossFactory? = nil
+    ) throws {
+        guard train.count > 0, test.count > 0 else { throw ExpansionError.invalidOption("network expansion needs training and test composites") }
+        guard hvpBatchSize >= 1, chunkSize >= 1 else {
+            throw ExpansionError.invalidOption("HVP batch size and chunk size must be positive, got \(hvpBatchSize) and \(chunkSize)")
+        }
+        let side = model.inputShape.last ?? 0
+        guard model.inputShape == [1, train.side, train.side], test.side == train.side else {
+            throw ExpansionError.invalidOption(
+                "\(model.architecture) takes \(model.inputShape) images, the data has side \(train.side) (train) and \(test.side) (test); build composites with side \(side)")
+        }
+        let factory = factory ?? (model is MiniLeNet ? .miniLeNet : .tape(model))
+        self.model = model
+        self.train = train
+        self.test = test
+        var generator = SeededGenerator(seed: hvpSeed, stream: 0x4856_5042)  // "HVPB"
+        let permutation = try generator.permutation(count: train.count)
+        hvpIndices = Array(permutation.prefix(min(hvpBatchSize, train.count))).sorted()
+        func chunked(_ indices: [Int]) throws -> ChunkedLoss<Float> {
+            let batches: [MultiDigitBatch<Float>] = try stride(from: 0, to: indices.count, by: chunkSize).map {
+                try train.batch(indices[$0..<min($0 + chunkSize, indices.count)], as: Float.self)
+            }
+            // One function per chunk, made once (a fused kernel allocates its workspace here).
+            let functions = try batches.map { try factory.loss(images: $0.images, labels: $0.labels) }
+            return try ChunkedLoss<Float>(
+                parameterCount: model.layout.parameterCount, objectiveCount: model.taskCount,
+                chunkSizes: batches.map(\.indices.count)
+            ) { c in functions[c] }
+        }
+        trainingLoss = try chunked(Array(0..<train.count))
+        curvatureLoss = try chunked(hvpIndices)
+    }
+
+    /// A fresh ``ParetoObjective``: values and gradients from ``trainingLoss``, HVPs from
+    /// ``curvatureLoss`` (Float32 arithmetic, converted at the boundary).
+    public func makeObjective() throws -> ParetoObjective {
+        try ParetoObjective(values: trainingLoss, curvature: curvatureLoss)
+    }
+
+    /// Test loss and accuracy per task of the network with parameters `x`.
+    public func testMetrics(_ x: [Double]) throws -> EvaluationResult {
+        try Evaluation.evaluate(model: model, parameters: x.map { Float($0) }, on: test)
+    }
+}

@@ -1,0 +1,59 @@
+import Autodiff
+import Datasets
+import Expansion
+import LinearAlgebra
+import Models
+import XCTest
+
+/// The null-space study on MiniLeNet with a few generated 14×14 composites.
+final class NetworkNullSpaceTests: XCTestCase {
+    /// Generated 28×28 digits: class `c` is a 6×6 ink square at a class-dependent place plus noise.
+    private func digits(count: Int) throws -> LabeledDigits {
+        var generator = SeededGenerator(seed: 21)
+        var pixels = [UInt8](repeating: 0, count: count * 784)
+        var labels: [UInt8] = []
+        for i in 0..<count {
+            let c = i % 10
+            labels.append(UInt8(c))
+            let (row, column) = (4 + 2 * c, 4 + (c * 7) % 16)
+            for dy in 0..<6 { for dx in 0..<6 { pixels[i * 784 + (row + dy) * 28 + column + dx] = 255 } }
+            for _ in 0..<10 { pixels[i * 784 + generator.uniformIndex(below: 784)] = 180 }
+        }
+        return try LabeledDigits(images: DigitImages(count: count, rows: 28, columns: 28, pixels: pixels), labels: labels, sourceName: "generated")
+    }
+
+    /// The eigenvectors called null vectors are null vectors of H(α*) computed by an
+    /// independent HVP; the spectrum has n = 1,500 values; the directions are unit vectors
+    /// orthogonal to the tangent.
+    func testNullVectorsAreAnnihilatedByTheHessian() throws {
+        let data = try MultiDigitDataset(digits: digits(count: 40), seed: 3, side: 14)
+        let model = MiniLeNet()
+        var generator = SeededGenerator(seed: 2)
+        let x0: [Double] = model.initialParameters(using: &generator)
+        let study = try NetworkNullSpaceStudy(
+            model: model, data: data, from: x0,
+            training: ParetoOptimizeOptions(method: .weightedSum([0.5, 0.5]), stepSize: 1, maxIterations: 20, stationarityTolerance: 0),
+            polishing: ParetoOptimizeOptions(method: .mgda, stepSize: 0.5, maxIterations: 10, stationarityTolerance: 0),
+            relativeTolerance: 1e-7, minresIterations: 20, steps: [0, 0.1])
+        XCTAssertEqual(study.analysis.eigenvalues.count, 1_500)
+        XCTAssertEqual(zip(study.analysis.eigenvalues, study.analysis.eigenvalues.dropFirst()).allSatisfy { $0 <= $1 }, true)
+        let (negative, zero, positive) = study.inertia
+        XCTAssertEqual(negative + zero + positive, 1_500)
+        XCTAssertGreaterThan(study.analysis.nullity, 0, "dead ReLU units alone give null directions")
+        let batch: MultiDigitBatch<Double> = try data.batch(0..<data.count, as: Double.self)
+        let loss = try MultiTaskLoss(model: model, images: batch.images, labels: batch.labels)
+        let scale = study.analysis.eigenvalues.map(abs).max()!
+        for u in study.analysis.nullSpace.prefix(5) {
+            XCTAssertEqual(u.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-10)
+            let hu = try loss.hessianVectorProduct(at: study.point.parameters, along: u, weights: study.point.weights).product
+            XCTAssertLessThanOrEqual(hu.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-6 * scale)
+        }
+        let v = study.tangent
+        XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-10)
+        XCTAssertEqual(zip(v, study.randomVector).reduce(0) { $0 + $1.0 * $1.1 }, 0, accuracy: 1e-10)
+        XCTAssertEqual(study.randomVector.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-10)
+        XCTAssertEqual(study.nullVector!.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-10)
+        XCTAssertEqual(study.alongTangent[0], study.point.objectives)
+        XCTAssertEqual(study.nullVectorCurvature, 0, accuracy: 1e-6 * scale)
+    }
+}
