@@ -377,7 +377,7 @@ extension ExpandCommand {
         let steps = front.timing.stepSeconds.dropFirst()
         print(String(format: "time:               %.1f s in all (this process %.1f s); per accepted point %.1f s; gradient %.3f s, HVP %.3f s (means)",
                      front.timing.totalSeconds, Date().timeIntervalSince(clock),
-                     steps.isEmpty ? 0 : steps.reduce(0, +) / Double(steps.count), front.timing.gradientSecondsMean, front.timing.hvpSecondsMean))
+                     steps.isEmpty ? 0.0 : steps.reduce(0, +) / Double(steps.count), front.timing.gradientSecondsMean, front.timing.hvpSecondsMean))
         print("wrote:              \(directory.path)/front.json, front.csv, state.json, points/")
     }
 
