@@ -42,6 +42,19 @@ public protocol DifferentiableVectorFunction<Scalar> {
     func hessianVectorProduct(at x: [Scalar], along v: [Scalar], weights: [Scalar]) throws -> HessianVectorProduct<Scalar>
 }
 
+/// A function that can fix a point `(x, α)` once and then multiply many vectors by the same
+/// `H(α) = Σ αᵢ ∇²fᵢ(x)` with only the tangent sweeps: what MINRES needs. For every `v`,
+/// `prepare(at: x, weights: α)` followed by `hessianVectorProduct(along: v)` must give exactly
+/// (bit for bit) `hessianVectorProduct(at: x, along: v, weights: α).product`.
+public protocol PreparedHessianVectorProducts<Scalar>: DifferentiableVectorFunction {
+    /// Runs and caches the primal sweeps at `x` with weights `α`; returns `f(x)` and `Σ αᵢ ∇fᵢ(x)`.
+    @discardableResult
+    func prepare(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar])
+    /// `H(α) v` at the prepared point (throws if none is prepared: evaluating the function at
+    /// another point may discard it).
+    func hessianVectorProduct(along v: [Scalar]) throws -> [Scalar]
+}
+
 /// A differentiable vector objective `f: Rⁿ → Rᵐ` recorded on a ``Tape``.
 ///
 /// Conformers implement ``objectives(_:)``; the extension provides values, the Jacobian

@@ -74,7 +74,9 @@ public final class ParetoObjective {
     }
 
     /// An objective with values and gradients from `values` and Hessian-vector products from
-    /// `curvature` (same `n` and `m`).
+    /// `curvature` (same `n` and `m`). A `curvature` that conforms to
+    /// ``PreparedHessianVectorProducts`` is prepared once per point; it must not be used by
+    /// anything else while this objective lives (its prepared point would be overwritten).
     /// - Throws: ``ExpansionError`` if the dimensions or bounds disagree.
     public init<F: DifferentiableVectorFunction, H: DifferentiableVectorFunction>(
         values function: F, curvature: H, bounds: (lower: [Double], upper: [Double])? = nil
@@ -101,10 +103,32 @@ public final class ParetoObjective {
             let (values, jacobian) = try function.valuesAndJacobian(at: x.map { F.Scalar($0) })
             return (values.map(Double.init), jacobian.map { $0.map(Double.init) })
         }
-        hvpBody = { x, v, weights in
-            try curvature.hessianVectorProduct(
-                at: x.map { H.Scalar($0) }, along: v.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) }
-            ).product.map(Double.init)
+        // A curvature function that can prepare a point (a fused kernel) pays the primal sweeps
+        // once per (x, α), as MINRES multiplies many vectors at the same point; the products are
+        // bit-identical to full HVPs. If an evaluation elsewhere discarded the prepared point,
+        // it is prepared again.
+        if let prepared = curvature as? any PreparedHessianVectorProducts<H.Scalar> {
+            var preparedPoint: (x: [Double], weights: [Double])? = nil
+            hvpBody = { x, v, weights in
+                let direction = v.map { H.Scalar($0) }
+                func prepare() throws {
+                    try prepared.prepare(at: x.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) })
+                    preparedPoint = (x, weights)
+                }
+                if preparedPoint?.x != x || preparedPoint?.weights != weights { try prepare() }
+                do {
+                    return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                } catch {
+                    try prepare()
+                    return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                }
+            }
+        } else {
+            hvpBody = { x, v, weights in
+                try curvature.hessianVectorProduct(
+                    at: x.map { H.Scalar($0) }, along: v.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) }
+                ).product.map(Double.init)
+            }
         }
     }
 

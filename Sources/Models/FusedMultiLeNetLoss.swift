@@ -84,7 +84,7 @@ private struct LeNetOffsets {
 /// thread. (Internally, ``parallelism`` tasks split the kernel's own loops.) Results do not
 /// depend on ``parallelism`` and depend on the number of OpenBLAS threads only through BLAS's
 /// own summation order.
-public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: DifferentiableVectorFunction {
+public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVectorProducts {
     /// The number of images `N` of the batch.
     public let batchSize: Int
     /// One label array (`N` class indices) per task.
