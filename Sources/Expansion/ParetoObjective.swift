@@ -109,18 +109,33 @@ public final class ParetoObjective {
         // it is prepared again.
         if let prepared = curvature as? any PreparedHessianVectorProducts<H.Scalar> {
             var preparedPoint: (x: [Double], weights: [Double])? = nil
+            var preparationWorks = true
             hvpBody = { x, v, weights in
+                func full() throws -> [Double] {
+                    try curvature.hessianVectorProduct(
+                        at: x.map { H.Scalar($0) }, along: v.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) }
+                    ).product.map(Double.init)
+                }
+                guard preparationWorks else { return try full() }
                 let direction = v.map { H.Scalar($0) }
                 func prepare() throws {
                     try prepared.prepare(at: x.map { H.Scalar($0) }, weights: weights.map { H.Scalar($0) })
                     preparedPoint = (x, weights)
                 }
-                if preparedPoint?.x != x || preparedPoint?.weights != weights { try prepare() }
                 do {
-                    return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                    if preparedPoint?.x != x || preparedPoint?.weights != weights { try prepare() }
+                    do {
+                        return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                    } catch {
+                        try prepare()
+                        return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                    }
                 } catch {
-                    try prepare()
-                    return try prepared.hessianVectorProduct(along: direction).map(Double.init)
+                    // Preparation is only an optimisation: fall back to full products (which
+                    // report a genuine error, such as a non-finite value, themselves).
+                    preparationWorks = false
+                    preparedPoint = nil
+                    return try full()
                 }
             }
         } else {

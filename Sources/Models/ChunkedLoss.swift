@@ -75,3 +75,30 @@ public struct ChunkedLoss<Scalar: BLASScalar>: DifferentiableVectorFunction {
         return HessianVectorProduct(values: narrow(parts[0]), weightedGradient: narrow(parts[1]), product: narrow(parts[2]))
     }
 }
+
+extension ChunkedLoss: PreparedHessianVectorProducts {
+    /// A chunk's function as one that prepares points.
+    /// - Throws: ``ModelError/notPreparable(_:)`` if it is not one.
+    private func preparable(_ chunk: any DifferentiableVectorFunction<Scalar>) throws -> any PreparedHessianVectorProducts<Scalar> {
+        guard let chunk = chunk as? any PreparedHessianVectorProducts<Scalar> else {
+            throw ModelError.notPreparable("a chunk of type \(type(of: chunk))")
+        }
+        return chunk
+    }
+
+    /// Prepares every chunk at `(x, α)` (each chunk must prepare points, and `make` must return
+    /// the same instance for a chunk every time); returns `f(x)` and `Σ αᵢ∇fᵢ(x)`.
+    @discardableResult
+    public func prepare(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar]) {
+        let parts = try average { chunk in
+            let (values, gradient) = try preparable(chunk).prepare(at: x, weights: weights)
+            return [widen(values), widen(gradient)]
+        }
+        return (narrow(parts[0]), narrow(parts[1]))
+    }
+
+    /// `Σ_c (n_c/N) H_c(α) v` at the prepared point of every chunk.
+    public func hessianVectorProduct(along v: [Scalar]) throws -> [Scalar] {
+        narrow(try average { chunk in [widen(try preparable(chunk).hessianVectorProduct(along: v))] }[0])
+    }
+}

@@ -109,6 +109,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case inputShape(expected: [Int], actual: [Int])
     case labelCount(task: Int, expected: Int, actual: Int)
     case taskCount(expected: Int, actual: Int)
+    case notPreparable(String)
 
     public var description: String {
         switch self {
@@ -122,6 +123,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "input batch has shape \(actual), expected [N] + \(expected)"
         case .labelCount(let task, let expected, let actual):
             return "task \(task) has \(actual) labels for \(expected) images"
+        case .notPreparable(let what):
+            return "\(what) cannot prepare points for Hessian-vector products"
         case .taskCount(let expected, let actual):
             return "got labels for \(actual) tasks, the model has \(expected)"
         }
