@@ -121,6 +121,18 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
     }
 }
 
+extension NetworkRunRecord {
+    /// Takes Algorithm 1's counters (queue position, candidates, rejections, iterations) from `state`.
+    mutating func copyCounters(from state: ExpansionState) {
+        nextToExpand = state.nextToExpand
+        nextDirection = state.nextDirection
+        candidates = state.candidates
+        rejected = state.rejected
+        optimizeIterations = state.optimizeIterations
+        minresIterations = state.minresIterations
+    }
+}
+
 /// The `front.json` of a network run: the keys of ``FrontFile`` (`problem`, `seed`, `method`,
 /// `reference`, `hypervolume`, `points`, `curve`, `evaluations`, …) with network fields. Points
 /// carry a `checkpoint` path instead of their parameters; `objectives` are the training losses
@@ -494,12 +506,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
                 objective, state: initial, options: expansionOptions,
                 onAccept: { current in
                     try accept(current.points.last!, into: &record)
-                    record.nextToExpand = current.nextToExpand
-                    record.nextDirection = current.nextDirection
-                    record.candidates = current.candidates
-                    record.rejected = current.rejected
-                    record.optimizeIterations = current.optimizeIterations
-                    record.minresIterations = current.minresIterations
+                    record.copyCounters(from: current)
                     update(&record)
                     try save(record)
                     try onSaved(current.points.count - 1)
@@ -512,12 +519,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         case .weightedSum:
             state = try weightedSumBaseline(from: initial, record: &record)
         }
-        record.nextToExpand = state.nextToExpand
-        record.nextDirection = state.nextDirection
-        record.candidates = state.candidates
-        record.rejected = state.rejected
-        record.optimizeIterations = state.optimizeIterations
-        record.minresIterations = state.minresIterations
+        record.copyCounters(from: state)
         update(&record)
         try save(record)
         return try finish(state, record)

@@ -275,22 +275,11 @@ public enum MinNormWeights {
         var bestValue = Double.infinity
         for mask in masks {
             let support = (0..<m).filter { mask & (1 << $0) != 0 }
-            let k = support.count
-            var bordered = [Double](repeating: 0, count: (k + 1) * (k + 1))
-            for a in 0..<k {
-                for b in 0..<k { bordered[a * (k + 1) + b] = scaled[support[a] * m + support[b]] }
-                bordered[a * (k + 1) + k] = 1
-                bordered[k * (k + 1) + a] = 1
-            }
-            var rhs = [Double](repeating: 0, count: k + 1)
-            rhs[k] = 1
-            guard let solution = try? LAPACK.solve(
-                Tensor(uncheckedShape: [k + 1, k + 1], scalars: bordered), Tensor(vector: rhs))
-            else { continue }
+            guard let solution = affineMinimizer(scaled, m: m, support: support) else { continue }
             var alpha = [Double](repeating: 0, count: m)
             var total = 0.0
             for (a, i) in support.enumerated() {
-                let weight = solution.scalars[a]
+                let weight = solution[a]
                 guard weight.isFinite else { total = .nan; break }
                 alpha[i] = Swift.max(weight, 0)
                 total += alpha[i]

@@ -3,20 +3,8 @@ import LinearAlgebra
 import Models
 import XCTest
 
-/// SplitMix64 for reproducible random inputs.
-private struct MiniRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
-        (0..<count).map { _ in Double.random(in: range, using: &self) }
-    }
-}
+/// Reproducible random test inputs (LinearAlgebra's SplitMix64; `uniform` in TestSupport.swift).
+private typealias MiniRandom = SplitMix64
 
 final class MiniLeNetTests: XCTestCase {
     /// 1,500 parameters, counted by hand from the architecture of Ma et al. §6.2.2:

@@ -3,14 +3,8 @@ import LinearAlgebra
 import Models
 import XCTest
 
-/// Reproducible random test inputs (LinearAlgebra's SplitMix64).
+/// Reproducible random test inputs (LinearAlgebra's SplitMix64; `uniform` in TestSupport.swift).
 private typealias Random = SplitMix64
-
-extension SplitMix64 {
-    fileprivate mutating func uniform(_ count: Int, in range: ClosedRange<Double> = -1...1) -> [Double] {
-        (0..<count).map { _ in Double.random(in: range, using: &self) }
-    }
-}
 
 private func norm(_ x: [Double]) -> Double { x.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 private func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
