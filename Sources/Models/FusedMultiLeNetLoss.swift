@@ -1,4 +1,5 @@
 import Autodiff
+import Dispatch
 import Foundation
 import LinearAlgebra
 
@@ -26,7 +27,7 @@ public enum FusedMultiLeNetError: Error, Equatable, CustomStringConvertible {
 private typealias LeNetShape = FusedMultiLeNetShape
 
 /// Flat offsets of the MultiLeNet parameter tensors (``MultiLeNet/parameterLayout``).
-private struct LeNetOffsets {
+struct FusedMultiLeNetOffsets {
     let conv1Weight: Int, conv1Bias: Int, conv2Weight: Int, conv2Bias: Int
     let fc1Weight: Int, fc1Bias: Int
     let headWeight: [Int], headBias: [Int]
@@ -73,6 +74,14 @@ private struct LeNetOffsets {
 /// for the batch, in the initialiser; the evaluation methods allocate only their returned
 /// arrays.
 ///
+/// **Shards and threads.** The batch is cut into shards of ``shardImages`` consecutive images,
+/// each with its own workspace; every sweep runs shard by shard, and ``parallelism`` tasks
+/// take contiguous runs of shards concurrently, each calling BLAS single-threaded (OpenBLAS is
+/// set to one thread for the duration of a concurrent sweep and restored afterwards). The
+/// shards' losses, gradients and products are then summed in shard order. Two cores thus
+/// work on independent images with no synchronisation inside a sweep, instead of splitting
+/// every small GEMM between threads (which, measured at batch 256, is slower than one thread).
+///
 /// **Prepared points.** An HVP is a primal forward sweep, a primal reverse sweep (which
 /// produce `f(x)` and `∇(αᵀf)`), a tangent forward sweep and a tangent reverse sweep. The
 /// primal sweeps depend only on `(x, α)`, so MINRES, which multiplies many vectors by the
@@ -80,10 +89,10 @@ private struct LeNetOffsets {
 /// per vector: only the two tangent sweeps run. ``hessianVectorProduct(at:along:weights:)``
 /// is literally `prepare` followed by the tangent sweeps, so both give bit-identical products.
 ///
-/// **Not thread-safe**: every method writes the shared workspace; use one instance per
-/// thread. (Internally, ``parallelism`` tasks split the kernel's own loops.) Results do not
-/// depend on ``parallelism`` and depend on the number of OpenBLAS threads only through BLAS's
-/// own summation order.
+/// **Not thread-safe**: every method writes the shared workspaces; use one instance per
+/// thread. Results are bit-identical for every ``parallelism`` (the shards do not depend on
+/// it and are reduced in a fixed order) and depend on the number of OpenBLAS threads only
+/// through BLAS's own summation order when ``parallelism`` is 1.
 public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVectorProducts {
     /// The number of images `N` of the batch.
     public let batchSize: Int
@@ -94,19 +103,25 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     /// `m = 2`, one objective per head.
     public var objectiveCount: Int { LeNetShape.tasks }
 
-    /// The number of concurrent tasks the kernel's own loops (the direct conv1 kernels) use, at least 1; defaults to the number of active processors. Work is split by
-    /// image or channel with every output computed by one task in a fixed order, so results
-    /// are bit-identical for every value. OpenBLAS threads are set separately
-    /// (``BLASThreads``).
+    /// The number of concurrent tasks that run the shards, at least 1; defaults to the number
+    /// of active processors. With more than one task each calls BLAS single-threaded; with one,
+    /// the shards run in the calling thread and BLAS uses its own thread count
+    /// (``BLASThreads``). Results are bit-identical for every value.
     public var parallelism: Int {
-        get { workspace.parallelism }
-        set { workspace.parallelism = Swift.max(1, newValue) }
+        get { tasks }
+        set { tasks = Swift.max(1, newValue) }
     }
 
-    private let offsets: LeNetOffsets
-    private let flatLabels: [Int]
-    private let workspace: FusedMultiLeNetWorkspace<Scalar>
-    /// The weights `α` of the prepared point, `nil` when the workspace holds no prepared point.
+    /// Images per shard: a constant, so results do not depend on the machine or on
+    /// ``parallelism``. 64 images give four shards (two per core) at batch 256 and leave the
+    /// conv2 blocks (8 images) unchanged.
+    public static var shardImages: Int { 64 }
+
+    private var tasks = 1
+    private let shards: [FusedMultiLeNetShard<Scalar>]
+    /// `x` and `v` of the current sweep, and the reduced gradients and product.
+    private let parameters, direction, gradient, secondGradient, product: UnsafeMutablePointer<Scalar>
+    /// The weights `α` of the prepared point, `nil` when the workspaces hold no prepared point.
     private var preparedWeights: [Scalar]?
 
     /// Builds the loss for one batch and allocates its workspace.
@@ -137,12 +152,27 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         }
         batchSize = batch
         self.labels = labels
-        flatLabels = labels.flatMap { $0 }
-        parameterCount = MultiLeNet.parameterLayout.parameterCount
-        offsets = try LeNetOffsets(MultiLeNet.parameterLayout)
-        workspace = FusedMultiLeNetWorkspace(batch: batch, parameterCount: parameterCount)
-        images.withUnsafeBufferPointer { workspace.loadImages($0.baseAddress!) }
-        workspace.parallelism = ProcessInfo.processInfo.activeProcessorCount
+        let parameterCount = MultiLeNet.parameterLayout.parameterCount
+        self.parameterCount = parameterCount
+        let offsets = try FusedMultiLeNetOffsets(MultiLeNet.parameterLayout)
+        shards = images.withUnsafeBufferPointer { source in
+            stride(from: 0, to: batch, by: Self.shardImages).map { start in
+                FusedMultiLeNetShard(
+                    images: start ..< Swift.min(start + Self.shardImages, batch), source: source.baseAddress!,
+                    labels: labels, batchSize: batch, parameterCount: parameterCount, offsets: offsets)
+            }
+        }
+        func allocate() -> UnsafeMutablePointer<Scalar> {
+            let p = UnsafeMutablePointer<Scalar>.allocate(capacity: parameterCount)
+            p.initialize(repeating: 0, count: parameterCount)
+            return p
+        }
+        (parameters, direction, gradient, secondGradient, product) = (allocate(), allocate(), allocate(), allocate(), allocate())
+        tasks = ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    deinit {
+        for p in [parameters, direction, gradient, secondGradient, product] { p.deallocate() }
     }
 
     // MARK: Public evaluation
@@ -153,7 +183,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     @_specialize(where Scalar == Double)
     public func values(at x: [Scalar]) throws -> [Scalar] {
         preparedWeights = nil
-        try load(x, into: workspace.parameters, argument: "parameters")
+        try load(x, into: parameters, argument: "parameters")
         let values = forward()
         try Self.check(values, "objective values")
         return values
@@ -166,15 +196,23 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     @_specialize(where Scalar == Double)
     public func valuesAndJacobian(at x: [Scalar]) throws -> (values: [Scalar], jacobian: [[Scalar]]) {
         preparedWeights = nil
-        try load(x, into: workspace.parameters, argument: "parameters")
-        let values = forward()
+        try load(x, into: parameters, argument: "parameters")
+        let x = UnsafePointer(parameters)
+        var partialValues = [[Scalar]](repeating: [], count: shards.count)
+        partialValues.withUnsafeMutableBufferPointer { partial in
+            runShards { index, shard in
+                partial[index] = shard.forward(at: x)
+                shard.backward(at: x, weights: [1, 0], into: shard.workspace.gradient)
+                shard.backward(at: x, weights: [0, 1], into: shard.workspace.secondGradient)
+            }
+        }
+        let values = meanValues(partialValues)
         try Self.check(values, "objective values")
+        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
+        reduce(into: secondGradient) { UnsafePointer($0.workspace.secondGradient) }
         var rows: [[Scalar]] = []
-        for task in 0..<objectiveCount {
-            var seed = [Scalar](repeating: 0, count: objectiveCount)
-            seed[task] = 1
-            backward(weights: seed)
-            let row = Array(UnsafeBufferPointer(start: workspace.gradient, count: parameterCount))
+        for (task, row) in [gradient, secondGradient].enumerated() {
+            let row = Array(UnsafeBufferPointer(start: row, count: parameterCount))
             try Self.check(row, "gradient of objective \(task)")
             rows.append(row)
         }
@@ -230,14 +268,22 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
             throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
         }
         try Self.check(weights, "weights")
-        try load(x, into: workspace.parameters, argument: "parameters")
-        let values = forward()
+        try load(x, into: parameters, argument: "parameters")
+        let x = UnsafePointer(parameters)
+        var partialValues = [[Scalar]](repeating: [], count: shards.count)
+        partialValues.withUnsafeMutableBufferPointer { partial in
+            runShards { index, shard in
+                partial[index] = shard.forward(at: x)
+                shard.backward(at: x, weights: weights, into: shard.workspace.gradient)
+            }
+        }
+        let values = meanValues(partialValues)
         try Self.check(values, "objective values")
-        backward(weights: weights)
-        let gradient = Array(UnsafeBufferPointer(start: workspace.gradient, count: parameterCount))
-        try Self.check(gradient, "weighted gradient")
+        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
+        let weightedGradient = Array(UnsafeBufferPointer(start: gradient, count: parameterCount))
+        try Self.check(weightedGradient, "weighted gradient")
         preparedWeights = weights
-        return (values, gradient)
+        return (values, weightedGradient)
     }
 
     /// `H(α) v = Σ αᵢ ∇²fᵢ(x) v` at the prepared point `(x, α)` — the last successful
@@ -252,12 +298,72 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     @_specialize(where Scalar == Double)
     public func hessianVectorProduct(along v: [Scalar]) throws -> [Scalar] {
         guard let weights = preparedWeights else { throw FusedMultiLeNetError.notPrepared }
-        try load(v, into: workspace.direction, argument: "direction")
-        tangentForward()
-        tangentBackward(weights: weights)
-        let product = Array(UnsafeBufferPointer(start: workspace.product, count: parameterCount))
-        try Self.check(product, "Hessian-vector product")
-        return product
+        try load(v, into: direction, argument: "direction")
+        let (x, v) = (UnsafePointer(parameters), UnsafePointer(direction))
+        runShards { _, shard in
+            shard.tangentForward(at: x, along: v)
+            shard.tangentBackward(at: x, along: v, weights: weights, into: shard.workspace.product)
+        }
+        reduce(into: product) { UnsafePointer($0.workspace.product) }
+        let result = Array(UnsafeBufferPointer(start: product, count: parameterCount))
+        try Self.check(result, "Hessian-vector product")
+        return result
+    }
+
+    // MARK: Shards
+
+    /// The primal forward sweep of every shard at ``parameters``; returns the batch means.
+    private func forward() -> [Scalar] {
+        let x = UnsafePointer(parameters)
+        var partialValues = [[Scalar]](repeating: [], count: shards.count)
+        partialValues.withUnsafeMutableBufferPointer { partial in
+            runShards { index, shard in partial[index] = shard.forward(at: x) }
+        }
+        return meanValues(partialValues)
+    }
+
+    /// `(1/N) Σ_shards` of the shards' summed losses, in shard order.
+    private func meanValues(_ partial: [[Scalar]]) -> [Scalar] {
+        var sums = [Scalar](repeating: 0, count: objectiveCount)
+        for shardValues in partial {
+            for t in 0..<objectiveCount { sums[t] += shardValues[t] }
+        }
+        return sums.map { $0 / Scalar(batchSize) }
+    }
+
+    /// Runs `body(index, shard)` for every shard: in order in the calling thread when one task
+    /// runs them, otherwise with ``parallelism`` tasks each taking a contiguous run of shards
+    /// (and BLAS single-threaded for the duration).
+    private func runShards(_ body: (Int, FusedMultiLeNetShard<Scalar>) -> Void) {
+        let taskCount = Swift.min(tasks, shards.count)
+        guard taskCount > 1 else {
+            for (index, shard) in shards.enumerated() { body(index, shard) }
+            return
+        }
+        let blasThreads = BLASThreads.count
+        if blasThreads > 1 { BLASThreads.set(1) }
+        defer { if blasThreads > 1 { BLASThreads.set(blasThreads) } }
+        let shards = self.shards
+        // Each shard writes only its own workspace (and the caller's per-shard slot), so the
+        // tasks share no mutable state; `body` does not outlive this call.
+        withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) let work = body
+            nonisolated(unsafe) let shards = shards
+            DispatchQueue.concurrentPerform(iterations: taskCount) { task in
+                let start = shards.count * task / taskCount, end = shards.count * (task + 1) / taskCount
+                for index in start..<end { work(index, shards[index]) }
+            }
+        }
+    }
+
+    /// `output = Σ_shards part(shard)` element by element, the shards added in order (so the
+    /// sum does not depend on how many tasks compute it).
+    private func reduce(into output: UnsafeMutablePointer<Scalar>, _ part: (FusedMultiLeNetShard<Scalar>) -> UnsafePointer<Scalar>) {
+        let parts = shards.map(part)
+        output.update(from: parts[0], count: parameterCount)
+        for next in parts.dropFirst() {
+            for k in 0..<parameterCount { output[k] += next[k] }
+        }
     }
 
     // MARK: Argument handling
@@ -276,270 +382,4 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         }
     }
 
-    // MARK: Sweeps
-
-    /// The primal forward sweep at `workspace.parameters`; returns `f(x)`.
-    private func forward() -> [Scalar] {
-        let w = workspace, o = offsets, n = batchSize
-        let x = UnsafePointer(w.parameters)
-        // conv1 → bias → pool → ReLU, a direct convolution: a₁ [10, N·144] and its argmax.
-        w.conv1Forward(weight: x + o.conv1Weight, bias: x + o.conv1Bias)
-        // conv2: cols(a₁) into the primal half of the stacked im2col matrix; Y₂ = W₂·cols(a₁).
-        for block in w.blocks {
-            let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
-            w.im2colConv2(w.a1, block: block, into: primal)
-            gemm(.none, .none, LeNetShape.conv2Channels, columns, LeNetShape.conv2PatchSize,
-                 x + o.conv2Weight, LeNetShape.conv2PatchSize, primal, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
-        }
-        w.pool2.forward(w.conv2Scratch, bias: x + o.conv2Bias, output: w.features, argmax: w.argmax2)
-        // fc1 + ReLU: a₃ = relu(F·Wf₁ᵀ + bf₁)  [N, 50].
-        gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
-             w.features, LeNetShape.features, x + o.fc1Weight, LeNetShape.features, 0, w.hidden, LeNetShape.hidden)
-        addBiasAndRelu(w.hidden, bias: x + o.fc1Bias)
-        // Heads: z = a₃·W_tᵀ + b_t into the columns 10t ..< 10t + 10 of [N, 20].
-        for t in 0..<LeNetShape.tasks {
-            gemm(.none, .transposed, n, LeNetShape.classes, LeNetShape.hidden,
-                 w.hidden, LeNetShape.hidden, x + o.headWeight[t], LeNetShape.hidden, 0, w.logits + t * LeNetShape.classes, LeNetShape.logits)
-            addRowBias(w.logits + t * LeNetShape.classes, bias: x + o.headBias[t])
-        }
-        return softmaxCrossEntropy()
-    }
-
-    /// The primal reverse sweep seeded with `weights` (the adjoints of `f`); writes
-    /// `Σ αᵢ ∇fᵢ` to `workspace.gradient` and keeps the primal adjoints the tangent sweep needs.
-    private func backward(weights: [Scalar]) {
-        let w = workspace, o = offsets, n = batchSize
-        let x = UnsafePointer(w.parameters), g = w.gradient
-        let inverseN = 1 / Scalar(n)
-        // z̄ = α_t (p − onehot) / N.
-        for t in 0..<LeNetShape.tasks {
-            let alpha = weights[t]
-            for i in 0..<n {
-                let row = i * LeNetShape.logits + t * LeNetShape.classes
-                for c in 0..<LeNetShape.classes {
-                    var residual = w.probabilities[row + c]
-                    if c == flatLabels[t * n + i] { residual -= 1 }
-                    w.logitsAdjoint[row + c] = residual * alpha * inverseN
-                }
-            }
-        }
-        // Heads: W̄_t = z̄_tᵀ a₃, b̄_t = Σ z̄_t, ā₃ = Σ_t z̄_t W_t.
-        for t in 0..<LeNetShape.tasks {
-            let zBar = w.logitsAdjoint + t * LeNetShape.classes
-            gemm(.transposed, .none, LeNetShape.classes, LeNetShape.hidden, n,
-                 zBar, LeNetShape.logits, w.hidden, LeNetShape.hidden, 0, g + o.headWeight[t], LeNetShape.hidden)
-            columnSums(zBar, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: g + o.headBias[t])
-            gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
-                 zBar, LeNetShape.logits, x + o.headWeight[t], LeNetShape.hidden, t == 0 ? 0 : 1, w.hiddenAdjoint, LeNetShape.hidden)
-        }
-        // ReLU: z̄₁ = [a₃ > 0] ā₃ (in place); fc1: W̄f₁ = z̄₁ᵀ F, b̄f₁ = Σ z̄₁, F̄ = z̄₁ Wf₁.
-        maskByPositive(w.hiddenAdjoint, reference: w.hidden, count: n * LeNetShape.hidden)
-        gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
-             w.hiddenAdjoint, LeNetShape.hidden, w.features, LeNetShape.features, 0, g + o.fc1Weight, LeNetShape.features)
-        columnSums(w.hiddenAdjoint, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: g + o.fc1Bias)
-        gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
-             w.hiddenAdjoint, LeNetShape.hidden, x + o.fc1Weight, LeNetShape.features, 0, w.featuresAdjoint, LeNetShape.features)
-        // ReLU + pool2: Ȳ₂ (the lower half of the stacked adjoint), b̄₂.
-        w.pool2.backward(w.featuresAdjoint, reference: w.features, argmax: w.argmax2, into: w.primalConv2Adjoint, biasAdjoint: g + o.conv2Bias)
-        // conv2: W̄₂ = Ȳ₂ cols(a₁)ᵀ, cols(ā₁) = W₂ᵀ Ȳ₂, ā₁ = col2im.
-        // Block by block (W̄₂ accumulated over the blocks in order).
-        for (index, block) in w.blocks.enumerated() {
-            let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
-            let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            w.im2colConv2(w.a1, block: block, into: primal)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize)
-            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, LeNetShape.conv2Channels,
-                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
-            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
-        }
-        // ReLU + pool1 + conv1: W̄₁, b̄₁ from the kept (argmax, ReLU-active) positions only.
-        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
-    }
-
-    /// The tangent forward sweep along `workspace.direction` at the prepared point.
-    private func tangentForward() {
-        let w = workspace, o = offsets, n = batchSize
-        let x = UnsafePointer(w.parameters), v = UnsafePointer(w.direction)
-        // conv1: ȧ₁ = [a₁ > 0] (Ẇ₁·cols(images) + ḃ₁) at the argmax (the images are data).
-        w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
-        // conv2: Ẏ₂ = [W₂ | Ẇ₂]·[cols(ȧ₁); cols(a₁)], one GEMM with K = 500.
-        for row in 0..<LeNetShape.conv2Channels {
-            let target = w.stackedWeights2 + row * 2 * LeNetShape.conv2PatchSize
-            target.update(from: x + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
-            (target + LeNetShape.conv2PatchSize).update(from: v + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
-        }
-        for block in w.blocks {
-            let columns = block.count * LeNetShape.conv2Positions
-            let (tangent, primal) = w.blockColumns(images: block.count)
-            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
-            w.im2colConv2(w.a1, block: block, into: primal)
-            gemm(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
-                 w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, tangent, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
-        }
-        w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
-        // fc1: ż₁ = Ḟ Wf₁ᵀ + F Ẇf₁ᵀ + ḃf₁, masked by the ReLU.
-        gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
-             w.featuresTangent, LeNetShape.features, x + o.fc1Weight, LeNetShape.features, 0, w.hiddenTangent, LeNetShape.hidden)
-        gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
-             w.features, LeNetShape.features, v + o.fc1Weight, LeNetShape.features, 1, w.hiddenTangent, LeNetShape.hidden)
-        addBiasAndMask(w.hiddenTangent, bias: v + o.fc1Bias, reference: w.hidden)
-        // Heads: ż_t = ȧ₃ W_tᵀ + a₃ Ẇ_tᵀ + ḃ_t.
-        for t in 0..<LeNetShape.tasks {
-            let target = w.logitsTangent + t * LeNetShape.classes
-            gemm(.none, .transposed, n, LeNetShape.classes, LeNetShape.hidden,
-                 w.hiddenTangent, LeNetShape.hidden, x + o.headWeight[t], LeNetShape.hidden, 0, target, LeNetShape.logits)
-            gemm(.none, .transposed, n, LeNetShape.classes, LeNetShape.hidden,
-                 w.hidden, LeNetShape.hidden, v + o.headWeight[t], LeNetShape.hidden, 1, target, LeNetShape.logits)
-            addRowBias(target, bias: v + o.headBias[t])
-        }
-    }
-
-    /// The tangent reverse sweep; writes `H(α) v` to `workspace.product`.
-    private func tangentBackward(weights: [Scalar]) {
-        let w = workspace, o = offsets, n = batchSize
-        let x = UnsafePointer(w.parameters), v = UnsafePointer(w.direction), h = w.product
-        let inverseN = 1 / Scalar(n)
-        // ż̄ = α_t p ⊙ (ż − p·ż) / N (the seed α has no tangent).
-        for t in 0..<LeNetShape.tasks {
-            let alpha = weights[t]
-            for i in 0..<n {
-                let row = i * LeNetShape.logits + t * LeNetShape.classes
-                var dot: Scalar = 0
-                for c in 0..<LeNetShape.classes { dot += w.probabilities[row + c] * w.logitsTangent[row + c] }
-                for c in 0..<LeNetShape.classes {
-                    w.logitsAdjointTangent[row + c] = w.probabilities[row + c] * (w.logitsTangent[row + c] - dot) * alpha * inverseN
-                }
-            }
-        }
-        // Heads: Ẇ̄_t = ż̄_tᵀ a₃ + z̄_tᵀ ȧ₃, ḃ̄_t = Σ ż̄_t, ǡ₃ = Σ_t ż̄_t W_t + z̄_t Ẇ_t.
-        for t in 0..<LeNetShape.tasks {
-            let zBar = w.logitsAdjoint + t * LeNetShape.classes
-            let zBarDot = w.logitsAdjointTangent + t * LeNetShape.classes
-            gemm(.transposed, .none, LeNetShape.classes, LeNetShape.hidden, n,
-                 zBarDot, LeNetShape.logits, w.hidden, LeNetShape.hidden, 0, h + o.headWeight[t], LeNetShape.hidden)
-            gemm(.transposed, .none, LeNetShape.classes, LeNetShape.hidden, n,
-                 zBar, LeNetShape.logits, w.hiddenTangent, LeNetShape.hidden, 1, h + o.headWeight[t], LeNetShape.hidden)
-            columnSums(zBarDot, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: h + o.headBias[t])
-            gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
-                 zBarDot, LeNetShape.logits, x + o.headWeight[t], LeNetShape.hidden, t == 0 ? 0 : 1, w.hiddenAdjointTangent, LeNetShape.hidden)
-            gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
-                 zBar, LeNetShape.logits, v + o.headWeight[t], LeNetShape.hidden, 1, w.hiddenAdjointTangent, LeNetShape.hidden)
-        }
-        // ReLU (second derivative 0): ż̄₁ = [a₃ > 0] ǡ₃; fc1: Ẇ̄f₁ = ż̄₁ᵀ F + z̄₁ᵀ Ḟ,
-        // ḃ̄f₁ = Σ ż̄₁, Ḟ̄ = ż̄₁ Wf₁ + z̄₁ Ẇf₁.
-        maskByPositive(w.hiddenAdjointTangent, reference: w.hidden, count: n * LeNetShape.hidden)
-        gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
-             w.hiddenAdjointTangent, LeNetShape.hidden, w.features, LeNetShape.features, 0, h + o.fc1Weight, LeNetShape.features)
-        gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
-             w.hiddenAdjoint, LeNetShape.hidden, w.featuresTangent, LeNetShape.features, 1, h + o.fc1Weight, LeNetShape.features)
-        columnSums(w.hiddenAdjointTangent, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: h + o.fc1Bias)
-        gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
-             w.hiddenAdjointTangent, LeNetShape.hidden, x + o.fc1Weight, LeNetShape.features, 0, w.featuresAdjointTangent, LeNetShape.features)
-        gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
-             w.hiddenAdjoint, LeNetShape.hidden, v + o.fc1Weight, LeNetShape.features, 1, w.featuresAdjointTangent, LeNetShape.features)
-        // ReLU + pool2: Ẏ̄₂ (the upper half of the stacked adjoint [Ẏ̄₂; Ȳ₂]), ḃ̄₂.
-        w.pool2.backward(w.featuresAdjointTangent, reference: w.features, argmax: w.argmax2, into: w.stackedConv2Adjoint, biasAdjoint: h + o.conv2Bias)
-        // conv2: Ẇ̄₂ = Ẏ̄₂ cols(a₁)ᵀ + Ȳ₂ cols(ȧ₁)ᵀ; cols(ǡ₁) = [W₂; Ẇ₂]ᵀ [Ẏ̄₂; Ȳ₂] (K = 40).
-        let weightBlock = LeNetShape.conv2Channels * LeNetShape.conv2PatchSize
-        w.stackedWeightsTransposed2.update(from: x + o.conv2Weight, count: weightBlock)
-        (w.stackedWeightsTransposed2 + weightBlock).update(from: v + o.conv2Weight, count: weightBlock)
-        for (index, block) in w.blocks.enumerated() {
-            let columns = block.count * LeNetShape.conv2Positions
-            let (tangent, primal) = w.blockColumns(images: block.count)
-            let yBarStack = w.stackedConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
-            w.im2colConv2(w.a1, block: block, into: primal)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBarStack, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBar, w.conv2Columns, tangent, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
-            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
-                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
-            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
-        }
-        // ReLU + pool1 + conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ, ḃ̄₁ (the images have no tangent).
-        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: h + o.conv1Weight, biasAdjoint: h + o.conv1Bias)
-    }
-
-    // MARK: Small kernels
-
-    /// Softmax probabilities of both heads into `workspace.probabilities`; returns the two mean
-    /// cross-entropies `(1/N) Σᵢ (log Σ_c e^{z_ic} − z_{i,yᵢ})` (log-sum-exp with the row maximum).
-    private func softmaxCrossEntropy() -> [Scalar] {
-        let w = workspace, n = batchSize
-        var values: [Scalar] = []
-        for t in 0..<LeNetShape.tasks {
-            var total: Scalar = 0
-            for i in 0..<n {
-                let row = i * LeNetShape.logits + t * LeNetShape.classes
-                var maximum = w.logits[row]
-                for c in 1..<LeNetShape.classes { maximum = Swift.max(maximum, w.logits[row + c]) }
-                var sumExp: Scalar = 0
-                for c in 0..<LeNetShape.classes {
-                    let e = Scalar.exp(w.logits[row + c] - maximum)
-                    w.probabilities[row + c] = e
-                    sumExp += e
-                }
-                for c in 0..<LeNetShape.classes { w.probabilities[row + c] /= sumExp }
-                total += maximum + Scalar.log(sumExp) - w.logits[row + flatLabels[t * n + i]]
-            }
-            values.append(total * (1 / Scalar(n)))
-        }
-        return values
-    }
-
-    /// `a = max(a + b, 0)` row by row for `a [N, 50]`.
-    private func addBiasAndRelu(_ a: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>) {
-        for i in 0..<batchSize {
-            let row = a + i * LeNetShape.hidden
-            for j in 0..<LeNetShape.hidden { row[j] = Swift.max(row[j] + bias[j], 0) }
-        }
-    }
-
-    /// `ȧ = [a > 0] (ȧ + ḃ)` row by row for `[N, 50]` (the tangent of ReLU(z + b)).
-    private func addBiasAndMask(_ a: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>, reference: UnsafePointer<Scalar>) {
-        for i in 0..<batchSize {
-            let row = a + i * LeNetShape.hidden, mask = reference + i * LeNetShape.hidden
-            for j in 0..<LeNetShape.hidden { row[j] = mask[j] > 0 ? row[j] + bias[j] : 0 }
-        }
-    }
-
-    /// Adds `bias[0..<10]` to each of the `N` rows of a logits block (row stride 20).
-    private func addRowBias(_ a: UnsafeMutablePointer<Scalar>, bias: UnsafePointer<Scalar>) {
-        for i in 0..<batchSize {
-            let row = a + i * LeNetShape.logits
-            for c in 0..<LeNetShape.classes { row[c] += bias[c] }
-        }
-    }
-
-    /// `a = [reference > 0] a` elementwise (the ReLU's adjoint, from its output).
-    private func maskByPositive(_ a: UnsafeMutablePointer<Scalar>, reference: UnsafePointer<Scalar>, count: Int) {
-        for k in 0..<count where !(reference[k] > 0) { a[k] = 0 }
-    }
-
-    /// Column sums of a `rows × columns` block with row stride `stride` (a bias adjoint).
-    private func columnSums(
-        _ a: UnsafePointer<Scalar>, rows: Int, columns: Int, stride: Int, into sums: UnsafeMutablePointer<Scalar>
-    ) {
-        for c in 0..<columns { sums[c] = 0 }
-        for i in 0..<rows {
-            for c in 0..<columns { sums[c] += a[i * stride + c] }
-        }
-    }
-
-    /// `C ← op(A)·op(B) + β C` (row-major BLAS, α = 1).
-    @inline(__always)
-    private func gemm(
-        _ transposeA: Transpose, _ transposeB: Transpose, _ m: Int, _ n: Int, _ k: Int,
-        _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
-        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
-    ) {
-        Scalar.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-    }
 }

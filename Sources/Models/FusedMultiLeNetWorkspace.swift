@@ -1,4 +1,3 @@
-import Dispatch
 import LinearAlgebra
 
 /// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
@@ -146,8 +145,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// `N·64`, the columns of conv2's GEMMs.
     let conv2Columns: Int
 
-    /// `x`, `v`, the weighted gradient and `H(α) v` (flat parameter layout).
-    let parameters, direction, gradient, product: UnsafeMutablePointer<Scalar>
+    /// This shard's parts of the weighted gradient (or the first Jacobian row), of the second
+    /// Jacobian row and of `H(α) v` (flat parameter layout).
+    let gradient, secondGradient, product: UnsafeMutablePointer<Scalar>
     /// The images `[N, 28, 28]`, copied once, followed by ``imagePadding`` zeros (the 8-lane
     /// loads of 5-wide receptive-field rows read up to 3 elements past the last row).
     let images: UnsafeMutablePointer<Scalar>
@@ -178,11 +178,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// conv2's pooling, written into the flattened `[N, 320]` layout fc1 reads.
     let pool2: FusedMultiLeNetPooling
-    /// The number of concurrent tasks the workspace's own loops use (≥ 1). Work is split by
-    /// channel or image, each output computed by one task in a fixed order, so results do
-    /// not depend on it.
-    var parallelism = 1
-
     private var scalarBuffers: [UnsafeMutablePointer<Scalar>] = []
     private var byteBuffers: [UnsafeMutablePointer<UInt8>] = []
 
@@ -204,9 +199,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             bytes.append(p)
             return p
         }
-        parameters = allocate(parameterCount)
-        direction = allocate(parameterCount)
         gradient = allocate(parameterCount)
+        secondGradient = allocate(parameterCount)
         product = allocate(parameterCount)
         images = allocate(batch * Shape.imagePixels + Self.imagePadding)
         let pooled1 = Shape.conv1Channels * batch * Shape.pool1Positions
@@ -254,21 +248,6 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// Copies the NCHW images `[N, 1, 28, 28]`.
     func loadImages(_ source: UnsafePointer<Scalar>) {
         images.update(from: source, count: batch * Shape.imagePixels)
-    }
-
-    /// Runs `body` on `count` items split into at most ``parallelism`` contiguous ranges,
-    /// concurrently; `body` must write disjoint outputs.
-    func forEachRange(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let tasks = Swift.min(parallelism, count)
-        guard tasks > 1 else { return body(0..<count) }
-        // The tasks write disjoint outputs (the caller's contract), and the workspace is not
-        // shared beyond this call, so handing `body` to the worker threads is safe.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let work = body
-            DispatchQueue.concurrentPerform(iterations: tasks) { task in
-                work(count * task / tasks ..< count * (task + 1) / tasks)
-            }
-        }
     }
 
     /// Images per conv2 block: 8 images make a `[500, 512]` im2col block (1 MB in Float32)
@@ -334,26 +313,24 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// ever stored.
     func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
         let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
-        forEachRange(batch) { imageRange in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
-                let filters = scratch.baseAddress!
-                filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
-                let rows = filters + Shape.conv1Channels * Shape.kernelArea
-                for n in imageRange {
-                    let image = images + n * Shape.imagePixels
-                    for c in 0..<Shape.conv1Channels {
-                        let w = filters + c * Shape.kernelArea
-                        let b = bias[c]
-                        let plane = (c * batch + n) * Shape.pool1Positions
-                        for r in 0..<windows {
-                            conv1Row(image + 2 * r * width, filter: w, into: rows)
-                            conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
-                            for s in 0..<windows {
-                                let (best, index) = windowMaximum(
-                                    rows[2 * s] + b, rows[2 * s + 1] + b, rows[side + 2 * s] + b, rows[side + 2 * s + 1] + b)
-                                argmax1[plane + r * windows + s] = index
-                                a1[plane + r * windows + s] = Swift.max(best, 0)
-                            }
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
+            let filters = scratch.baseAddress!
+            filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
+            let rows = filters + Shape.conv1Channels * Shape.kernelArea
+            for n in 0..<batch {
+                let image = images + n * Shape.imagePixels
+                for c in 0..<Shape.conv1Channels {
+                    let w = filters + c * Shape.kernelArea
+                    let b = bias[c]
+                    let plane = (c * batch + n) * Shape.pool1Positions
+                    for r in 0..<windows {
+                        conv1Row(image + 2 * r * width, filter: w, into: rows)
+                        conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
+                        for s in 0..<windows {
+                            let (best, index) = windowMaximum(
+                                rows[2 * s] + b, rows[2 * s + 1] + b, rows[side + 2 * s] + b, rows[side + 2 * s + 1] + b)
+                            argmax1[plane + r * windows + s] = index
+                            a1[plane + r * windows + s] = Swift.max(best, 0)
                         }
                     }
                 }
@@ -399,20 +376,18 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// at the argmax `(p, q)` of each window — a direct convolution at the quarter of the
     /// positions pooling keeps, instead of a GEMM over all of them.
     func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
-        forEachRange(Shape.conv1Channels) { channels in
-            for c in channels {
-                let k = c * batch * Shape.pool1Positions
-                if Scalar.self == Float.self {
-                    fusedMultiLeNetConv1Tangent(
-                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
-                        weight: rebound(weight + c * Shape.kernelArea, Float.self), bias: Float(bias[c]), output: reboundMutable(aDot + k, Float.self))
-                } else if Scalar.self == Double.self {
-                    fusedMultiLeNetConv1Tangent(
-                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
-                        weight: rebound(weight + c * Shape.kernelArea, Double.self), bias: Double(bias[c]), output: reboundMutable(aDot + k, Double.self))
-                } else {
-                    genericConv1Tangent(channel: c, weight: weight + c * Shape.kernelArea, bias: bias[c], output: aDot)
-                }
+        for c in 0..<Shape.conv1Channels {
+            let k = c * batch * Shape.pool1Positions
+            if Scalar.self == Float.self {
+                fusedMultiLeNetConv1Tangent(
+                    batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                    weight: rebound(weight + c * Shape.kernelArea, Float.self), bias: Float(bias[c]), output: reboundMutable(aDot + k, Float.self))
+            } else if Scalar.self == Double.self {
+                fusedMultiLeNetConv1Tangent(
+                    batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                    weight: rebound(weight + c * Shape.kernelArea, Double.self), bias: Double(bias[c]), output: reboundMutable(aDot + k, Double.self))
+            } else {
+                genericConv1Tangent(channel: c, weight: weight + c * Shape.kernelArea, bias: bias[c], output: aDot)
             }
         }
     }
@@ -444,21 +419,19 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     func conv1ParameterAdjoint(
         _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
     ) {
-        forEachRange(Shape.conv1Channels) { channels in
-            for c in channels {
-                let k = c * batch * Shape.pool1Positions
-                let (w, b) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c)
-                if Scalar.self == Float.self {
-                    fusedMultiLeNetConv1ParameterAdjoint(
-                        batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
-                        adjoint: rebound(aBar + k, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
-                } else if Scalar.self == Double.self {
-                    fusedMultiLeNetConv1ParameterAdjoint(
-                        batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
-                        adjoint: rebound(aBar + k, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
-                } else {
-                    genericConv1ParameterAdjoint(channel: c, aBar, weightAdjoint: w, biasAdjoint: b)
-                }
+        for c in 0..<Shape.conv1Channels {
+            let k = c * batch * Shape.pool1Positions
+            let (w, b) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c)
+            if Scalar.self == Float.self {
+                fusedMultiLeNetConv1ParameterAdjoint(
+                    batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
+                    adjoint: rebound(aBar + k, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+            } else if Scalar.self == Double.self {
+                fusedMultiLeNetConv1ParameterAdjoint(
+                    batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
+                    adjoint: rebound(aBar + k, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+            } else {
+                genericConv1ParameterAdjoint(channel: c, aBar, weightAdjoint: w, biasAdjoint: b)
             }
         }
     }

@@ -69,9 +69,11 @@ final class FusedMultiLeNetTests: XCTestCase {
         }
     }
 
-    /// A batch of several of conv2's blocks of 8 images, with a partial last block.
-    func testBatchSpanningSeveralBlocksMatchesTape() throws {
-        var p = try makeProblem(batch: 21, seed: 71)
+    /// A batch of three shards of 64 images (the last one partial), each of several of
+    /// conv2's blocks of 8 images with a partial last block.
+    func testBatchSpanningSeveralShardsAndBlocksMatchesTape() throws {
+        XCTAssertEqual(FusedMultiLeNetLoss<Double>.shardImages, 64, "the batch below must span several shards")
+        var p = try makeProblem(batch: 150, seed: 71)
         let v = p.random.uniform(p.x.count)
         let weights = [0.7, 0.3]
         let expected = try p.tape.hessianVectorProduct(at: p.x, along: v, weights: weights)
@@ -127,9 +129,10 @@ final class FusedMultiLeNetTests: XCTestCase {
         XCTAssertEqual(try p.fused.hessianVectorProduct(along: v), actual.product)
     }
 
-    /// Splitting the kernel's own loops over tasks does not change a single bit.
+    /// Running the shards on several tasks does not change a single bit (a batch of three
+    /// shards; 7 tasks are more than there are shards).
     func testResultsDoNotDependOnParallelism() throws {
-        var p = try makeProblem(batch: 5, seed: 61)
+        var p = try makeProblem(batch: 150, seed: 61)
         let v = p.random.uniform(p.x.count)
         p.fused.parallelism = 1
         let serial = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.2, 0.8])
