@@ -76,8 +76,8 @@ struct FusedMultiLeNetOffsets {
 ///
 /// **Shards and threads.** The batch is cut into shards of ``shardImages`` consecutive images,
 /// each with its own workspace; every sweep runs shard by shard, and ``parallelism`` tasks
-/// take contiguous runs of shards concurrently, each calling BLAS single-threaded (OpenBLAS is
-/// set to one thread for the duration of a concurrent sweep and restored afterwards). The
+/// take contiguous runs of shards concurrently. BLAS is called single-threaded (OpenBLAS is
+/// set to one thread for the duration of a sweep and restored afterwards). The
 /// shards' losses, gradients and products are then summed in shard order. Two cores thus
 /// work on independent images with no synchronisation inside a sweep, instead of splitting
 /// every small GEMM between threads (which, measured at batch 256, is slower than one thread).
@@ -90,9 +90,9 @@ struct FusedMultiLeNetOffsets {
 /// is literally `prepare` followed by the tangent sweeps, so both give bit-identical products.
 ///
 /// **Not thread-safe**: every method writes the shared workspaces; use one instance per
-/// thread. Results are bit-identical for every ``parallelism`` (the shards do not depend on
-/// it and are reduced in a fixed order) and depend on the number of OpenBLAS threads only
-/// through BLAS's own summation order when ``parallelism`` is 1.
+/// thread. Results are bit-identical for every ``parallelism`` and every OpenBLAS thread
+/// count (the shards do not depend on either, each GEMM runs on one thread, and the shards
+/// are reduced in a fixed order).
 public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVectorProducts {
     /// The number of images `N` of the batch.
     public let batchSize: Int
@@ -104,9 +104,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public var objectiveCount: Int { LeNetShape.tasks }
 
     /// The number of concurrent tasks that run the shards, at least 1; defaults to the number
-    /// of active processors. With more than one task each calls BLAS single-threaded; with one,
-    /// the shards run in the calling thread and BLAS uses its own thread count
-    /// (``BLASThreads``). Results are bit-identical for every value.
+    /// of active processors. With one, the shards run in the calling thread. Each task calls
+    /// BLAS single-threaded. Results are bit-identical for every value.
     public var parallelism: Int {
         get { tasks }
         set { tasks = Swift.max(1, newValue) }
@@ -331,18 +330,18 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         return sums.map { $0 / Scalar(batchSize) }
     }
 
-    /// Runs `body(index, shard)` for every shard: in order in the calling thread when one task
-    /// runs them, otherwise with ``parallelism`` tasks each taking a contiguous run of shards
-    /// (and BLAS single-threaded for the duration).
+    /// Runs `body(index, shard)` for every shard with BLAS single-threaded for the duration: in
+    /// order in the calling thread when one task runs them, otherwise with ``parallelism``
+    /// tasks each taking a contiguous run of shards.
     private func runShards(_ body: (Int, FusedMultiLeNetShard<Scalar>) -> Void) {
+        let blasThreads = BLASThreads.count
+        if blasThreads > 1 { BLASThreads.set(1) }
+        defer { if blasThreads > 1 { BLASThreads.set(blasThreads) } }
         let taskCount = Swift.min(tasks, shards.count)
         guard taskCount > 1 else {
             for (index, shard) in shards.enumerated() { body(index, shard) }
             return
         }
-        let blasThreads = BLASThreads.count
-        if blasThreads > 1 { BLASThreads.set(1) }
-        defer { if blasThreads > 1 { BLASThreads.set(blasThreads) } }
         let shards = self.shards
         // Each shard writes only its own workspace (and the caller's per-shard slot), so the
         // tasks share no mutable state; `body` does not outlive this call.

@@ -154,7 +154,13 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     static var imagePadding: Int { 8 }
     /// Pooled conv1 activations `[10, N·144]`, their tangent and adjoint (primal, then tangent).
     let a1, a1Tangent, a1Adjoint: UnsafeMutablePointer<Scalar>
-    let argmax1: UnsafeMutablePointer<UInt8>
+    /// The ReLU-active pooled conv1 units of each channel, in `(n, r, s)` order: channel `c`'s
+    /// list starts at `c·N·144` and holds ``activeCounts``[c] entries: the unit's index in the
+    /// channel's `[N, 12, 12]` plane, and the image offset of its receptive field (the conv1
+    /// position the window's argmax selected). Built by ``conv1Forward(weight:bias:)``; the
+    /// tangent and the parameter adjoints of conv1 visit only these units.
+    let activeUnits, activeFields: UnsafeMutablePointer<Int32>
+    let activeCounts: UnsafeMutablePointer<Int>
     /// conv2 works on blocks of ``blockImages`` images whose im2col matrices fit in cache:
     /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
     /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
@@ -207,7 +213,12 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         a1 = allocate(pooled1)
         a1Tangent = allocate(pooled1)
         a1Adjoint = allocate(pooled1)
-        argmax1 = allocateBytes(pooled1)
+        activeUnits = UnsafeMutablePointer<Int32>.allocate(capacity: pooled1)
+        activeUnits.initialize(repeating: 0, count: pooled1)
+        activeFields = UnsafeMutablePointer<Int32>.allocate(capacity: pooled1)
+        activeFields.initialize(repeating: 0, count: pooled1)
+        activeCounts = UnsafeMutablePointer<Int>.allocate(capacity: Shape.conv1Channels)
+        activeCounts.initialize(repeating: 0, count: Shape.conv1Channels)
         blocks = stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
         let blockCapacity = Swift.min(batch, Self.blockImages) * Shape.conv2Positions
         blockColumns2 = allocate(2 * Shape.conv2PatchSize * blockCapacity)
@@ -243,6 +254,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     deinit {
         for p in scalarBuffers { p.deallocate() }
         for p in byteBuffers { p.deallocate() }
+        activeUnits.deallocate()
+        activeFields.deallocate()
+        activeCounts.deallocate()
     }
 
     /// Copies the NCHW images `[N, 1, 28, 28]`.
@@ -308,11 +322,12 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// conv1 → bias → 2×2 max-pool → ReLU as one direct convolution: for each image and
     /// pooled row, the two conv1 rows `y[c, n, p, q] = Σ_{i,j} W₁[c, i, j] x[n, p + i, q + j]`
     /// are computed in a small buffer (8-lane SIMD over `q`), then pooled as
-    /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`,
-    /// argmax cached. Neither the im2col matrix of the images nor the full conv1 output is
-    /// ever stored.
+    /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`;
+    /// the active units and their receptive fields are listed (``activeUnits``). Neither the
+    /// im2col matrix of the images nor the full conv1 output is ever stored.
     func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
         let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
+        activeCounts.update(repeating: 0, count: Shape.conv1Channels)
         withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
             let filters = scratch.baseAddress!
             filters.update(from: weight, count: Shape.conv1Channels * Shape.kernelArea)
@@ -322,15 +337,22 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                 for c in 0..<Shape.conv1Channels {
                     let w = filters + c * Shape.kernelArea
                     let b = bias[c]
-                    let plane = (c * batch + n) * Shape.pool1Positions
+                    let channel = c * batch * Shape.pool1Positions
                     for r in 0..<windows {
                         conv1Row(image + 2 * r * width, filter: w, into: rows)
                         conv1Row(image + (2 * r + 1) * width, filter: w, into: rows + side)
                         for s in 0..<windows {
                             let (best, index) = windowMaximum(
                                 rows[2 * s] + b, rows[2 * s + 1] + b, rows[side + 2 * s] + b, rows[side + 2 * s + 1] + b)
-                            argmax1[plane + r * windows + s] = index
-                            a1[plane + r * windows + s] = Swift.max(best, 0)
+                            let unit = (n * windows + r) * windows + s
+                            let a = Swift.max(best, 0)
+                            a1[channel + unit] = a
+                            if a > 0 {
+                                let entry = channel + activeCounts[c]
+                                activeUnits[entry] = Int32(truncatingIfNeeded: unit)
+                                activeFields[entry] = Int32(truncatingIfNeeded: fieldOffset(image: n, window: r, s, argmax: Int(index)))
+                                activeCounts[c] += 1
+                            }
                         }
                     }
                 }
@@ -362,50 +384,34 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         }
     }
 
-    /// The image offset of the 5×5 receptive field of pooled conv1 unit `k` (channel-major
-    /// index `(c, n, r, s)` into `[10, N, 12, 12]`): the conv1 output position selected by the
-    /// cached argmax of window `(r, s)`.
-    @inline(__always)
-    private func receptiveField(image n: Int, window r: Int, _ s: Int, argmax: UInt8) -> Int {
-        let index = Int(argmax)
-        return n * Shape.imagePixels + (2 * r + (index >> 1)) * Shape.imageSide + 2 * s + (index & 1)
-    }
-
     /// The tangent of conv1 → bias → pool → ReLU when only the conv1 parameters move (the
     /// images are data): `ȧ₁[c, n, r, s] = [a₁ > 0] (Σ_{i,j} Ẇ₁[c, i, j] x[n, p + i, q + j] + ḃ₁[c])`
-    /// at the argmax `(p, q)` of each window — a direct convolution at the quarter of the
-    /// positions pooling keeps, instead of a GEMM over all of them.
+    /// at the argmax `(p, q)` of each window — a direct convolution at the active units only
+    /// (``activeUnits``), at most a quarter of the conv1 positions, instead of a GEMM over all
+    /// of them.
     func conv1Tangent(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>, output aDot: UnsafeMutablePointer<Scalar>) {
+        let plane = batch * Shape.pool1Positions
         for c in 0..<Shape.conv1Channels {
-            let k = c * batch * Shape.pool1Positions
+            let list = c * plane
+            let (count, units, fields) = (activeCounts[c], UnsafePointer(activeUnits + list), UnsafePointer(activeFields + list))
+            let (w, b, output) = (weight + c * Shape.kernelArea, bias[c], aDot + list)
+            output.update(repeating: 0, count: plane)
             if Scalar.self == Float.self {
                 fusedMultiLeNetConv1Tangent(
-                    batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
-                    weight: rebound(weight + c * Shape.kernelArea, Float.self), bias: Float(bias[c]), output: reboundMutable(aDot + k, Float.self))
+                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
+                    weight: rebound(w, Float.self), bias: Float(b), output: reboundMutable(output, Float.self))
             } else if Scalar.self == Double.self {
                 fusedMultiLeNetConv1Tangent(
-                    batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
-                    weight: rebound(weight + c * Shape.kernelArea, Double.self), bias: Double(bias[c]), output: reboundMutable(aDot + k, Double.self))
+                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
+                    weight: rebound(w, Double.self), bias: Double(b), output: reboundMutable(output, Double.self))
             } else {
-                genericConv1Tangent(channel: c, weight: weight + c * Shape.kernelArea, bias: bias[c], output: aDot)
-            }
-        }
-    }
-
-    private func genericConv1Tangent(channel c: Int, weight w: UnsafePointer<Scalar>, bias b: Scalar, output aDot: UnsafeMutablePointer<Scalar>) {
-        let windows = Shape.pool1Side
-        for n in 0..<batch {
-            let plane = (c * batch + n) * Shape.pool1Positions
-            for r in 0..<windows {
-                for s in 0..<windows {
-                    let k = plane + r * windows + s
-                    guard a1[k] > 0 else { aDot[k] = 0; continue }
-                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                for entry in 0..<count {
+                    let field = images + Int(fields[entry])
                     var sum: Scalar = 0
                     for i in 0..<Shape.kernelSide {
                         for j in 0..<Shape.kernelSide { sum += w[i * Shape.kernelSide + j] * field[i * Shape.imageSide + j] }
                     }
-                    aDot[k] = sum + b
+                    output[Int(units[entry])] = sum + b
                 }
             }
         }
@@ -413,51 +419,39 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// The adjoint of conv1 → bias → pool → ReLU for the conv1 parameters, from the adjoint
     /// `ā₁` of the pooled activations: with `g = [a₁ > 0] ā₁` routed to the argmax `(p, q)`,
-    /// `W̄₁[c, i, j] = Σ_{n,r,s} g · x[n, p + i, q + j]` and `b̄₁[c] = Σ g`. Only the kept
-    /// positions contribute, so this reads the images directly instead of a GEMM over
-    /// `[10, N·576]` with three zeros in every window.
+    /// `W̄₁[c, i, j] = Σ_{n,r,s} g · x[n, p + i, q + j]` and `b̄₁[c] = Σ g`, summed over the
+    /// active units (``activeUnits``) in `(n, r, s)` order. This reads the images directly
+    /// instead of a GEMM over `[10, N·576]` with three zeros in every window.
     func conv1ParameterAdjoint(
         _ aBar: UnsafePointer<Scalar>, weightAdjoint: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
     ) {
+        let plane = batch * Shape.pool1Positions
         for c in 0..<Shape.conv1Channels {
-            let k = c * batch * Shape.pool1Positions
-            let (w, b) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c)
+            let list = c * plane
+            let (count, units, fields) = (activeCounts[c], UnsafePointer(activeUnits + list), UnsafePointer(activeFields + list))
+            let (w, b, adjoint) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c, aBar + list)
             if Scalar.self == Float.self {
                 fusedMultiLeNetConv1ParameterAdjoint(
-                    batch: batch, images: UnsafePointer(reboundMutable(images, Float.self)), a1: UnsafePointer(reboundMutable(a1 + k, Float.self)), argmax: UnsafePointer(argmax1 + k),
-                    adjoint: rebound(aBar + k, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
+                    adjoint: rebound(adjoint, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
             } else if Scalar.self == Double.self {
                 fusedMultiLeNetConv1ParameterAdjoint(
-                    batch: batch, images: UnsafePointer(reboundMutable(images, Double.self)), a1: UnsafePointer(reboundMutable(a1 + k, Double.self)), argmax: UnsafePointer(argmax1 + k),
-                    adjoint: rebound(aBar + k, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
+                    adjoint: rebound(adjoint, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
             } else {
-                genericConv1ParameterAdjoint(channel: c, aBar, weightAdjoint: w, biasAdjoint: b)
-            }
-        }
-    }
-
-    private func genericConv1ParameterAdjoint(
-        channel c: Int, _ aBar: UnsafePointer<Scalar>, weightAdjoint w: UnsafeMutablePointer<Scalar>, biasAdjoint: UnsafeMutablePointer<Scalar>
-    ) {
-        let windows = Shape.pool1Side
-        w.update(repeating: 0, count: Shape.kernelArea)
-        var biasSum: Scalar = 0
-        for n in 0..<batch {
-            let plane = (c * batch + n) * Shape.pool1Positions
-            for r in 0..<windows {
-                for s in 0..<windows {
-                    let k = plane + r * windows + s
-                    guard a1[k] > 0 else { continue }
-                    let g = aBar[k]
+                w.update(repeating: 0, count: Shape.kernelArea)
+                var biasSum: Scalar = 0
+                for entry in 0..<count {
+                    let g = adjoint[Int(units[entry])]
                     biasSum += g
-                    let field = images + receptiveField(image: n, window: r, s, argmax: argmax1[k])
+                    let field = images + Int(fields[entry])
                     for i in 0..<Shape.kernelSide {
                         for j in 0..<Shape.kernelSide { w[i * Shape.kernelSide + j] += g * field[i * Shape.imageSide + j] }
                     }
                 }
+                b[0] = biasSum
             }
         }
-        biasAdjoint[0] = biasSum
     }
 
     /// `target[0..<8] += source[0..<8]`, one 8-lane add for `Float` and `Double`.
@@ -503,13 +497,14 @@ private func fieldOffset(image n: Int, window r: Int, _ s: Int, argmax index: In
     n * FusedMultiLeNetShape.imagePixels + (2 * r + (index >> 1)) * FusedMultiLeNetShape.imageSide + 2 * s + (index & 1)
 }
 
-/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for one channel, with the
-/// five filter rows in zero-padded 8-lane registers. `a1`, `argmax` and `output` point at
-/// the channel's `[N, 12, 12]` block.
+/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for the `count` active units
+/// of one channel (`units`, `fields` as ``FusedMultiLeNetWorkspace/activeUnits``), with the
+/// five filter rows in zero-padded 8-lane registers. `output` points at the channel's
+/// `[N, 12, 12]` plane, already zeroed.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
-    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
+    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>,
     weight: UnsafePointer<S>, bias: S, output: UnsafeMutablePointer<S>
 ) {
     typealias Shape = FusedMultiLeNetShape
@@ -519,52 +514,41 @@ func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
         return row
     }
     let (w0, w1, w2, w3, w4) = (filterRow(0), filterRow(1), filterRow(2), filterRow(3), filterRow(4))
-    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
-    for n in 0..<batch {
-        for r in 0..<windows {
-            for s in 0..<windows {
-                let k = (n * windows + r) * windows + s
-                guard a1[k] > 0 else { output[k] = 0; continue }
-                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
-                var sum = w0 * loadRow(field)
-                sum += w1 * loadRow(field + width)
-                sum += w2 * loadRow(field + 2 * width)
-                sum += w3 * loadRow(field + 3 * width)
-                sum += w4 * loadRow(field + 4 * width)
-                output[k] = sum.sum() + bias
-            }
-        }
+    let width = Shape.imageSide
+    for entry in 0..<count {
+        let field = images + Int(fields[entry])
+        var sum = w0 * loadRow(field)
+        sum += w1 * loadRow(field + width)
+        sum += w2 * loadRow(field + 2 * width)
+        sum += w3 * loadRow(field + 3 * width)
+        sum += w4 * loadRow(field + 4 * width)
+        output[Int(units[entry])] = sum.sum() + bias
     }
 }
 
-/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for one
-/// channel, accumulating the five filter rows in 8-lane registers (lanes 5…7 discarded).
+/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for the
+/// `count` active units of one channel, accumulating the five filter rows in 8-lane registers
+/// (lanes 5…7 discarded). `adjoint` points at the channel's `[N, 12, 12]` plane.
 @_specialize(where S == Float)
 @_specialize(where S == Double)
 func fusedMultiLeNetConv1ParameterAdjoint<S: BinaryFloatingPoint & SIMDScalar>(
-    batch: Int, images: UnsafePointer<S>, a1: UnsafePointer<S>, argmax: UnsafePointer<UInt8>, adjoint: UnsafePointer<S>,
+    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>, adjoint: UnsafePointer<S>,
     weightAdjoint: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
 ) {
     typealias Shape = FusedMultiLeNetShape
-    let (windows, width) = (Shape.pool1Side, Shape.imageSide)
+    let width = Shape.imageSide
     var (r0, r1, r2, r3, r4) = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
     var biasSum: S = 0
-    for n in 0..<batch {
-        for r in 0..<windows {
-            for s in 0..<windows {
-                let k = (n * windows + r) * windows + s
-                guard a1[k] > 0 else { continue }
-                let g = adjoint[k]
-                biasSum += g
-                let field = images + fieldOffset(image: n, window: r, s, argmax: Int(argmax[k]))
-                let gv = SIMD8<S>(repeating: g)
-                r0 += gv * loadRow(field)
-                r1 += gv * loadRow(field + width)
-                r2 += gv * loadRow(field + 2 * width)
-                r3 += gv * loadRow(field + 3 * width)
-                r4 += gv * loadRow(field + 4 * width)
-            }
-        }
+    for entry in 0..<count {
+        let g = adjoint[Int(units[entry])]
+        biasSum += g
+        let field = images + Int(fields[entry])
+        let gv = SIMD8<S>(repeating: g)
+        r0 += gv * loadRow(field)
+        r1 += gv * loadRow(field + width)
+        r2 += gv * loadRow(field + 2 * width)
+        r3 += gv * loadRow(field + 3 * width)
+        r4 += gv * loadRow(field + 4 * width)
     }
     for (i, row) in [r0, r1, r2, r3, r4].enumerated() {
         for j in 0..<Shape.kernelSide { weightAdjoint[i * Shape.kernelSide + j] = row[j] }

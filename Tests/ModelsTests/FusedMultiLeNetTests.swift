@@ -129,15 +129,19 @@ final class FusedMultiLeNetTests: XCTestCase {
         XCTAssertEqual(try p.fused.hessianVectorProduct(along: v), actual.product)
     }
 
-    /// Running the shards on several tasks does not change a single bit (a batch of three
-    /// shards; 7 tasks are more than there are shards).
+    /// Running the shards on several tasks, or with OpenBLAS set to several threads, does not
+    /// change a single bit (a batch of three shards; 7 tasks are more than there are shards).
     func testResultsDoNotDependOnParallelism() throws {
         var p = try makeProblem(batch: 150, seed: 61)
         let v = p.random.uniform(p.x.count)
+        let blasThreads = BLASThreads.count
+        defer { BLASThreads.set(blasThreads) }
+        BLASThreads.set(1)
         p.fused.parallelism = 1
         let serial = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.2, 0.8])
         let serialJacobian = try p.fused.valuesAndJacobian(at: p.x).jacobian
-        for tasks in [2, 3, 7] {
+        for (tasks, threads) in [(1, 2), (2, 1), (2, 2), (3, 1), (7, 2)] {
+            BLASThreads.set(threads)
             p.fused.parallelism = tasks
             let parallel = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.2, 0.8])
             XCTAssertEqual(parallel.values, serial.values)
