@@ -27,3 +27,15 @@ func rounded(_ value: Double, _ digits: Int = 3) -> Double {
     let scale = pow(10, Double(digits))
     return (value * scale).rounded() / scale
 }
+
+/// Medians of `repeats` rounds in which every body runs once, in order, after `warmup`
+/// untimed rounds. Interleaving keeps a ratio of two medians fair on a machine whose load
+/// drifts during the run: both bodies see the same load on average.
+func interleavedMedianSeconds(repeats: Int, warmup: Int = 2, _ bodies: [() throws -> Void]) throws -> [Double] {
+    for _ in 0..<warmup { for body in bodies { try body() } }
+    var samples = [[Double]](repeating: [], count: bodies.count)
+    for _ in 0..<repeats {
+        for (index, body) in bodies.enumerated() { samples[index].append(try seconds(body)) }
+    }
+    return samples.map { $0.sorted()[$0.count / 2] }
+}

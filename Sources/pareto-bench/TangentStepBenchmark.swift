@@ -17,9 +17,11 @@ struct TangentStepBenchmark: ParsableCommand {
     @Option(help: "Damping δ.") var damping = 0.1
     @Option(help: "Images per chunk of the training loss.") var chunkSize = 1_024
     @Option(help: "Directory of MNIST IDX files (default: discovered as pareto train does).") var data: String?
+    @Option(help: "OpenBLAS threads outside the fused kernel (MINRES's vector operations); the kernel always calls BLAS single-threaded.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "End with one JSON line.") var json = false
 
     func run() throws {
+        BLASThreads.set(threads)
         let selection = try DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) }).select(.mnist)
         let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: 100, seed: 1)
         let model = MultiLeNet()
@@ -65,7 +67,7 @@ struct TangentStepBenchmark: ParsableCommand {
                      stepSeconds, referenceSeconds / stepSeconds))
         if json {
             print(jsonLine([
-                "train_images": train.count, "hvp_batch": hvpBatch, "minres_iterations": minresIterations,
+                "train_images": train.count, "hvp_batch": hvpBatch, "threads": threads, "minres_iterations": minresIterations,
                 "gradient_seconds": rounded(gradientSeconds), "hvp_full_seconds": rounded(fullHVPSeconds, 4),
                 "hvp_prepared_seconds": rounded(preparedHVPSeconds, 4), "prepare_seconds": rounded(prepareSeconds, 4),
                 "solve_seconds": rounded(solveSeconds), "minres_overhead_seconds": rounded(minresOverhead, 4),

@@ -317,6 +317,9 @@ extension ExpandCommand {
             trainCount: network.trainSize, testCount: network.testSize, seed: dataSeed, side: side)
         let engine = network.engine ?? .fused
         let factory: NetworkLossFactory = engine == .tape ? .tape(model) : model is MiniLeNet ? .miniLeNet : .fusedMultiLeNet
+        // The fused kernel runs its shards on every core itself; multi-threaded BLAS outside it
+        // (MINRES's vector operations) would only leave OpenBLAS's workers spinning beside it.
+        if engine == .fused { BLASThreads.set(1) }
         let data = try NetworkObjectiveData(
             model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
             factory: factory)

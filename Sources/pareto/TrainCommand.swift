@@ -185,6 +185,8 @@ struct TrainCommand: ParsableCommand {
         let configuration = trainingConfiguration()
         switch engine {
         case .fused:
+            // The fused kernel parallelises over shards of the batch itself (see `pareto expand`).
+            BLASThreads.set(1)
             let trainer = try Trainer<MultiLeNet, FusedMultiLeNetLoss<S>>(model: model, configuration: configuration) { batch in
                 try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels)
             }
