@@ -82,8 +82,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Test composites to build (default: one per test digit).")
     var testSize: Int?
 
-    @Option(help: "Seed of the composites, the initial parameters, the batch order and random weights.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed of the composites, the initial parameters, the batch order and random weights (default: the --from checkpoint's seed, so it trains on the same composites; else 1).")
+    var seed: UInt64?
+
+    @Option(help: "Start from this MultiLeNet checkpoint's parameters instead of a fresh initialisation: fine-tuning, e.g. a few epochs of mgda from an ls checkpoint (ParetoOptimize of the seed by SGD, before pareto expand).")
+    var from: String?
 
     @Option(help: "Checkpoint file to write (.safetensors).")
     var out: String
@@ -136,7 +139,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func trainingConfiguration() -> TrainingConfiguration {
+    func trainingConfiguration(seed: UInt64) -> TrainingConfiguration {
         let taskWeights = weights?.values ?? [0.5, 0.5]
         let trainingMethod: TrainingMethod
         switch method {
@@ -182,7 +185,10 @@ struct TrainCommand: ParsableCommand {
 
     private func run<S: BLASScalar>(_: S.Type) throws {
         let model = MultiLeNet()
-        let configuration = trainingConfiguration()
+        let start = try from.map { try Checkpoint.load(from: URL(fileURLWithPath: $0), model: model) }
+        let seed = self.seed ?? start?.metadata.seed ?? 1
+        let initial = start.map { $0.parameters.map { S($0) } }
+        let configuration = trainingConfiguration(seed: seed)
         switch engine {
         case .fused:
             // The fused kernel parallelises over shards of the batch itself (see `pareto expand`).
@@ -190,18 +196,19 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer<MultiLeNet, FusedMultiLeNetLoss<S>>(model: model, configuration: configuration) { batch in
                 try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels)
             }
-            try train(trainer, model: model, configuration: configuration)
+            try train(trainer, model: model, configuration: configuration, from: initial)
         case .tape:
             try train(Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, S>>(model: model, configuration: configuration),
-                      model: model, configuration: configuration)
+                      model: model, configuration: configuration, from: initial)
         }
     }
 
     private func train<S: BLASScalar, Objective: DifferentiableVectorFunction>(
-        _ trainer: Trainer<MultiLeNet, Objective>, model: MultiLeNet, configuration: TrainingConfiguration
+        _ trainer: Trainer<MultiLeNet, Objective>, model: MultiLeNet, configuration: TrainingConfiguration, from initial: [S]?
     ) throws where Objective.Scalar == S {
+        let resolvedSeed = configuration.seed
         let selection = try loadSelection(dataset, data: data)
-        let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: testSize, seed: seed)
+        let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: testSize, seed: resolvedSeed)
         FileHandle.standardError.write(
             Data("training \(model.architecture) by \(configuration.method.name) on \(train.count) composites, testing on \(test.count)\n".utf8))
 
@@ -209,7 +216,7 @@ struct TrainCommand: ParsableCommand {
         let batchesPerEpoch = (train.count + batchSize - 1) / batchSize
         let totalBatches = batchesPerEpoch * epochs
         let result = try trainer.train(
-            on: train, testingOn: test,
+            on: train, testingOn: test, from: initial,
             onStep: { step in
                 let losses = step.losses.map { String(format: "%.4f", $0) }.joined(separator: " ")
                 progress.update(
@@ -226,12 +233,12 @@ struct TrainCommand: ParsableCommand {
                 }
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
-        let checkpoint = try result.checkpoint(
-            model: model, tasks: dataset.tasks,
-            extra: [
-                "dataset": dataset.rawValue, "data": selection.description, "train_size": String(train.count),
-                "test_size": String(test.count),
-            ])
+        var extra = [
+            "dataset": dataset.rawValue, "data": selection.description, "train_size": String(train.count),
+            "test_size": String(test.count),
+        ]
+        if let from { extra["initialized_from"] = from }
+        let checkpoint = try result.checkpoint(model: model, tasks: dataset.tasks, extra: extra)
         try checkpoint.write(to: URL(fileURLWithPath: out))
 
         let report = result.report
@@ -245,7 +252,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             print("method:        \(configuration.method.name)\(configuration.method.recordedWeights.map { " weights \(formatted($0, digits: 4))" } ?? "")")
             print("data:          \(selection.description)")
-            print("composites:    \(report.trainImages) train, \(final.images) test (seed \(seed))")
+            print("composites:    \(report.trainImages) train, \(final.images) test (seed \(resolvedSeed))")
             print("test loss:     \(formatted(final.loss, digits: 4))")
             print("test accuracy: \(formatted(final.accuracy, digits: 4))")
             print(String(format: "speed:         %.0f training images/s, %.1f s per epoch", report.imagesPerSecond, report.secondsPerEpoch))

