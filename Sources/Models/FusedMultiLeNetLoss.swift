@@ -300,7 +300,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         try load(v, into: direction, argument: "direction")
         let (x, v) = (UnsafePointer(parameters), UnsafePointer(direction))
         runShards { _, shard in
-            shard.tangentForward(at: x, along: v)
+            shard.tangentForward(at: x, along: v, into: shard.workspace.product)
             shard.tangentBackward(at: x, along: v, weights: weights, into: shard.workspace.product)
         }
         reduce(into: product) { UnsafePointer($0.workspace.product) }

@@ -111,8 +111,11 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
     }
 
-    /// The tangent forward sweep along `v` at the prepared point `x`.
-    func tangentForward(at x: UnsafePointer<Scalar>, along v: UnsafePointer<Scalar>) {
+    /// The tangent forward sweep along `v` at the prepared point `x`. While each conv2 block's
+    /// `cols(ȧ₁)` is in cache it also writes the part `Ȳ₂·cols(ȧ₁)ᵀ` of conv2's weight-adjoint
+    /// tangent to `h` (`Ȳ₂` is a primal adjoint, known at the prepared point), so the tangent
+    /// reverse sweep needs only `cols(a₁)`.
+    func tangentForward(at x: UnsafePointer<Scalar>, along v: UnsafePointer<Scalar>, into h: UnsafeMutablePointer<Scalar>) {
         let w = workspace, o = offsets, n = batchSize
         // conv1: ȧ₁ = [a₁ > 0] (Ẇ₁·cols(images) + ḃ₁) at the argmax (the images are data).
         w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
@@ -122,7 +125,7 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             target.update(from: x + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
             (target + LeNetShape.conv2PatchSize).update(from: v + o.conv2Weight + row * LeNetShape.conv2PatchSize, count: LeNetShape.conv2PatchSize)
         }
-        for block in w.blocks {
+        for (index, block) in w.blocks.enumerated() {
             let columns = block.count * LeNetShape.conv2Positions
             let (tangent, primal) = w.blockColumns(images: block.count)
             w.im2colConv2(w.a1Tangent, block: block, into: tangent)
@@ -130,6 +133,10 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             gemm(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
                  w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, tangent, columns,
                  0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
+            // Ẇ̄₂ ← Σ_blocks Ȳ₂ cols(ȧ₁)ᵀ in block order (tangentBackward adds Ẏ̄₂ cols(a₁)ᵀ).
+            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, tangent, columns,
+                 index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
         }
         w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
         // fc1: ż₁ = Ḟ Wf₁ᵀ + F Ẇf₁ᵀ + ḃf₁, masked by the ReLU.
@@ -194,21 +201,18 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
              w.hiddenAdjoint, LeNetShape.hidden, v + o.fc1Weight, LeNetShape.features, 1, w.featuresAdjointTangent, LeNetShape.features)
         // ReLU + pool2: Ẏ̄₂ (the upper half of the stacked adjoint [Ẏ̄₂; Ȳ₂]), ḃ̄₂.
         w.pool2.backward(w.featuresAdjointTangent, reference: w.features, argmax: w.argmax2, into: w.stackedConv2Adjoint, biasAdjoint: h + o.conv2Bias)
-        // conv2: Ẇ̄₂ = Ẏ̄₂ cols(a₁)ᵀ + Ȳ₂ cols(ȧ₁)ᵀ; cols(ǡ₁) = [W₂; Ẇ₂]ᵀ [Ẏ̄₂; Ȳ₂] (K = 40).
+        // conv2: add Ẏ̄₂ cols(a₁)ᵀ to conv2's weight-adjoint tangent (Ȳ₂ cols(ȧ₁)ᵀ is there from the
+        // tangent forward sweep); cols(ǡ₁) = [W₂; Ẇ₂]ᵀ [Ẏ̄₂; Ȳ₂] (K = 40).
         let weightBlock = LeNetShape.conv2Channels * LeNetShape.conv2PatchSize
         w.stackedWeightsTransposed2.update(from: x + o.conv2Weight, count: weightBlock)
         (w.stackedWeightsTransposed2 + weightBlock).update(from: v + o.conv2Weight, count: weightBlock)
-        for (index, block) in w.blocks.enumerated() {
+        for block in w.blocks {
             let columns = block.count * LeNetShape.conv2Positions
-            let (tangent, primal) = w.blockColumns(images: block.count)
+            let primal = w.blockColumns(images: block.count).primal
             let yBarStack = w.stackedConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
             w.im2colConv2(w.a1, block: block, into: primal)
             gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBarStack, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBar, w.conv2Columns, tangent, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+                 yBarStack, w.conv2Columns, primal, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
             gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
                  w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
             w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
