@@ -183,7 +183,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public func values(at x: [Scalar]) throws -> [Scalar] {
         preparedWeights = nil
         try load(x, into: parameters, argument: "parameters")
-        let values = forward()
+        let values = primalSweeps()
         try Self.check(values, "objective values")
         return values
     }
@@ -196,16 +196,10 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public func valuesAndJacobian(at x: [Scalar]) throws -> (values: [Scalar], jacobian: [[Scalar]]) {
         preparedWeights = nil
         try load(x, into: parameters, argument: "parameters")
-        let x = UnsafePointer(parameters)
-        var partialValues = [[Scalar]](repeating: [], count: shards.count)
-        partialValues.withUnsafeMutableBufferPointer { partial in
-            runShards { index, shard in
-                partial[index] = shard.forward(at: x)
-                shard.backward(at: x, weights: [1, 0], into: shard.workspace.gradient)
-                shard.backward(at: x, weights: [0, 1], into: shard.workspace.secondGradient)
-            }
+        let values = primalSweeps { x, shard in
+            shard.backward(at: x, weights: [1, 0], into: shard.workspace.gradient)
+            shard.backward(at: x, weights: [0, 1], into: shard.workspace.secondGradient)
         }
-        let values = meanValues(partialValues)
         try Self.check(values, "objective values")
         reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
         reduce(into: secondGradient) { UnsafePointer($0.workspace.secondGradient) }
@@ -268,15 +262,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         }
         try Self.check(weights, "weights")
         try load(x, into: parameters, argument: "parameters")
-        let x = UnsafePointer(parameters)
-        var partialValues = [[Scalar]](repeating: [], count: shards.count)
-        partialValues.withUnsafeMutableBufferPointer { partial in
-            runShards { index, shard in
-                partial[index] = shard.forward(at: x)
-                shard.backward(at: x, weights: weights, into: shard.workspace.gradient)
-            }
-        }
-        let values = meanValues(partialValues)
+        let values = primalSweeps { x, shard in shard.backward(at: x, weights: weights, into: shard.workspace.gradient) }
         try Self.check(values, "objective values")
         reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
         let weightedGradient = Array(UnsafeBufferPointer(start: gradient, count: parameterCount))
@@ -311,20 +297,22 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
 
     // MARK: Shards
 
-    /// The primal forward sweep of every shard at ``parameters``; returns the batch means.
-    private func forward() -> [Scalar] {
+    /// The primal forward sweep of every shard at ``parameters``, each followed by `reverse`
+    /// (the shard's reverse sweeps, if any); returns the batch means `(1/N) Σ_shards` of the
+    /// shards' summed losses, added in shard order.
+    private func primalSweeps(
+        then reverse: (UnsafePointer<Scalar>, FusedMultiLeNetShard<Scalar>) -> Void = { _, _ in }
+    ) -> [Scalar] {
         let x = UnsafePointer(parameters)
         var partialValues = [[Scalar]](repeating: [], count: shards.count)
         partialValues.withUnsafeMutableBufferPointer { partial in
-            runShards { index, shard in partial[index] = shard.forward(at: x) }
+            runShards { index, shard in
+                partial[index] = shard.forward(at: x)
+                reverse(x, shard)
+            }
         }
-        return meanValues(partialValues)
-    }
-
-    /// `(1/N) Σ_shards` of the shards' summed losses, in shard order.
-    private func meanValues(_ partial: [[Scalar]]) -> [Scalar] {
         var sums = [Scalar](repeating: 0, count: objectiveCount)
-        for shardValues in partial {
+        for shardValues in partialValues {
             for t in 0..<objectiveCount { sums[t] += shardValues[t] }
         }
         return sums.map { $0 / Scalar(batchSize) }

@@ -141,21 +141,6 @@ final class EmpiricalFrontTests: XCTestCase {
         XCTAssertThrowsError(try FrontComparison(points: [], front: front))
     }
 
-    /// Generated 28×28 digits (class `c`: a 6×6 ink square at a class-dependent place plus noise).
-    private func digits(count: Int) throws -> LabeledDigits {
-        var generator = SeededGenerator(seed: 31)
-        var pixels = [UInt8](repeating: 0, count: count * 784)
-        var labels: [UInt8] = []
-        for i in 0..<count {
-            let c = i % 10
-            labels.append(UInt8(c))
-            let (row, column) = (4 + 2 * c, 4 + (c * 7) % 16)
-            for dy in 0..<6 { for dx in 0..<6 { pixels[i * 784 + (row + dy) * 28 + column + dx] = 255 } }
-            for _ in 0..<10 { pixels[i * 784 + generator.uniformIndex(below: 784)] = 180 }
-        }
-        return try LabeledDigits(images: DigitImages(count: count, rows: 28, columns: 28, pixels: pixels), labels: labels, sourceName: "generated")
-    }
-
     /// MiniLeNet on 8 generated composites, each repeated 8 times with labels drawn at random:
     /// no network can fit the repeats, and mean cross-entropy is bounded below by the mean
     /// entropy `Hₜ` of each composite's empirical label distribution (Gibbs' inequality), a
@@ -166,7 +151,7 @@ final class EmpiricalFrontTests: XCTestCase {
     func testMiniLeNetSolutionsAreStationaryAndMutuallyNonDominated() throws {
         let (distinct, repeats) = (8, 8)
         let count = distinct * repeats
-        let data = try MultiDigitDataset(digits: digits(count: 2 * distinct), seed: 5, side: 14)
+        let data = try MultiDigitDataset(digits: generatedDigits(count: 2 * distinct, seed: 31), seed: 5, side: 14)
         let source: MultiDigitBatch<Double> = try data.batch(0..<distinct, as: Double.self)
         let pixels = source.images.scalars.count / distinct
         var scalars: [Double] = []

@@ -7,26 +7,11 @@ import XCTest
 
 /// The null-space study on MiniLeNet with a few generated 14×14 composites.
 final class NetworkNullSpaceTests: XCTestCase {
-    /// Generated 28×28 digits: class `c` is a 6×6 ink square at a class-dependent place plus noise.
-    private func digits(count: Int) throws -> LabeledDigits {
-        var generator = SeededGenerator(seed: 21)
-        var pixels = [UInt8](repeating: 0, count: count * 784)
-        var labels: [UInt8] = []
-        for i in 0..<count {
-            let c = i % 10
-            labels.append(UInt8(c))
-            let (row, column) = (4 + 2 * c, 4 + (c * 7) % 16)
-            for dy in 0..<6 { for dx in 0..<6 { pixels[i * 784 + (row + dy) * 28 + column + dx] = 255 } }
-            for _ in 0..<10 { pixels[i * 784 + generator.uniformIndex(below: 784)] = 180 }
-        }
-        return try LabeledDigits(images: DigitImages(count: count, rows: 28, columns: 28, pixels: pixels), labels: labels, sourceName: "generated")
-    }
-
     /// The eigenvectors called null vectors are null vectors of H(α*) computed by an
     /// independent HVP; the spectrum has n = 1,500 values; the directions are unit vectors
     /// orthogonal to the tangent.
     func testNullVectorsAreAnnihilatedByTheHessian() throws {
-        let data = try MultiDigitDataset(digits: digits(count: 40), seed: 3, side: 14)
+        let data = try MultiDigitDataset(digits: generatedDigits(count: 40, seed: 21), seed: 3, side: 14)
         let model = MiniLeNet()
         var generator = SeededGenerator(seed: 2)
         let x0: [Double] = model.initialParameters(using: &generator)
