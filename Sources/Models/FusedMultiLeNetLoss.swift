@@ -221,8 +221,9 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         try prepare(at: x, weights: weights)
     }
 
-    /// `f(x)`, `Σ αᵢ ∇fᵢ(x)` and `H(α) v = Σ αᵢ ∇²fᵢ(x) v`: ``prepare(at:weights:)`` followed by
-    /// ``hessianVectorProduct(along:)``. Leaves `(x, α)` prepared.
+    /// `f(x)`, `Σ αᵢ ∇fᵢ(x)` and `H(α) v = Σ αᵢ ∇²fᵢ(x) v`: the same sweeps and results as
+    /// ``prepare(at:weights:)`` followed by ``hessianVectorProduct(along:)``, with each shard's
+    /// four sweeps run back to back. Leaves `(x, α)` prepared.
     /// - Throws: ``AutodiffError`` on a wrong length or a non-finite value, gradient or product.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -239,11 +240,26 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         guard v.count == parameterCount else {
             throw AutodiffError.dimensionMismatch(argument: "direction", expected: parameterCount, actual: v.count)
         }
-        try Self.check(x, "parameters")
-        try Self.check(v, "direction")
-        let (values, gradient) = try prepare(at: x, weights: weights)
-        let product = try hessianVectorProduct(along: v)
-        return HessianVectorProduct(values: values, weightedGradient: gradient, product: product)
+        preparedWeights = nil
+        try load(x, into: parameters, argument: "parameters")
+        try load(v, into: direction, argument: "direction")
+        // Each shard runs all four sweeps while its activations are still in cache; the shards'
+        // operations and the reductions are those of `prepare` + `hessianVectorProduct(along:)`.
+        let direction = UnsafePointer(self.direction)
+        let values = primalSweeps { x, shard in
+            shard.backward(at: x, weights: weights, into: shard.workspace.gradient)
+            shard.tangentForward(at: x, along: direction, into: shard.workspace.product)
+            shard.tangentBackward(at: x, along: direction, weights: weights, into: shard.workspace.product)
+        }
+        try Self.check(values, "objective values")
+        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
+        let weightedGradient = Array(UnsafeBufferPointer(start: gradient, count: parameterCount))
+        try Self.check(weightedGradient, "weighted gradient")
+        preparedWeights = weights
+        reduce(into: product) { UnsafePointer($0.workspace.product) }
+        let result = Array(UnsafeBufferPointer(start: product, count: parameterCount))
+        try Self.check(result, "Hessian-vector product")
+        return HessianVectorProduct(values: values, weightedGradient: weightedGradient, product: result)
     }
 
     /// Fixed-point mode: runs the primal forward and reverse sweeps at `x` with weights `α`
