@@ -118,8 +118,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
 
     private var tasks = 1
     private let shards: [FusedMultiLeNetShard<Scalar>]
-    /// `x` and `v` of the current sweep, and the reduced gradients and product.
-    private let parameters, direction, gradient, secondGradient, product: UnsafeMutablePointer<Scalar>
+    /// `x` and `v` of the current sweep.
+    private let parameters, direction: UnsafeMutablePointer<Scalar>
     /// The weights `α` of the prepared point, `nil` when the workspaces hold no prepared point.
     private var preparedWeights: [Scalar]?
 
@@ -166,12 +166,13 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
             p.initialize(repeating: 0, count: parameterCount)
             return p
         }
-        (parameters, direction, gradient, secondGradient, product) = (allocate(), allocate(), allocate(), allocate(), allocate())
+        (parameters, direction) = (allocate(), allocate())
         tasks = ProcessInfo.processInfo.activeProcessorCount
     }
 
     deinit {
-        for p in [parameters, direction, gradient, secondGradient, product] { p.deallocate() }
+        parameters.deallocate()
+        direction.deallocate()
     }
 
     // MARK: Public evaluation
@@ -201,14 +202,10 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
             shard.backward(at: x, weights: [0, 1], into: shard.workspace.secondGradient)
         }
         try Self.check(values, "objective values")
-        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
-        reduce(into: secondGradient) { UnsafePointer($0.workspace.secondGradient) }
-        var rows: [[Scalar]] = []
-        for (task, row) in [gradient, secondGradient].enumerated() {
-            let row = Array(UnsafeBufferPointer(start: row, count: parameterCount))
-            try Self.check(row, "gradient of objective \(task)")
-            rows.append(row)
-        }
+        let rows = [
+            try reduced("gradient of objective 0") { $0.workspace.gradient },
+            try reduced("gradient of objective 1") { $0.workspace.secondGradient },
+        ]
         return (values, rows)
     }
 
@@ -230,17 +227,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public func hessianVectorProduct(
         at x: [Scalar], along v: [Scalar], weights: [Scalar]
     ) throws -> HessianVectorProduct<Scalar> {
-        guard weights.count == objectiveCount else {
-            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
-        }
-        try Self.check(weights, "weights")
-        guard x.count == parameterCount else {
-            throw AutodiffError.dimensionMismatch(argument: "parameters", expected: parameterCount, actual: x.count)
-        }
-        guard v.count == parameterCount else {
-            throw AutodiffError.dimensionMismatch(argument: "direction", expected: parameterCount, actual: v.count)
-        }
         preparedWeights = nil
+        try checkWeights(weights)
         try load(x, into: parameters, argument: "parameters")
         try load(v, into: direction, argument: "direction")
         // Each shard runs all four sweeps while its activations are still in cache; the shards'
@@ -252,14 +240,10 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
             shard.tangentBackward(at: x, along: direction, weights: weights, into: shard.workspace.product)
         }
         try Self.check(values, "objective values")
-        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
-        let weightedGradient = Array(UnsafeBufferPointer(start: gradient, count: parameterCount))
-        try Self.check(weightedGradient, "weighted gradient")
+        let weightedGradient = try reduced("weighted gradient") { $0.workspace.gradient }
         preparedWeights = weights
-        reduce(into: product) { UnsafePointer($0.workspace.product) }
-        let result = Array(UnsafeBufferPointer(start: product, count: parameterCount))
-        try Self.check(result, "Hessian-vector product")
-        return HessianVectorProduct(values: values, weightedGradient: weightedGradient, product: result)
+        let product = try reduced("Hessian-vector product") { $0.workspace.product }
+        return HessianVectorProduct(values: values, weightedGradient: weightedGradient, product: product)
     }
 
     /// Fixed-point mode: runs the primal forward and reverse sweeps at `x` with weights `α`
@@ -273,16 +257,11 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     @_specialize(where Scalar == Double)
     public func prepare(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar]) {
         preparedWeights = nil
-        guard weights.count == objectiveCount else {
-            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
-        }
-        try Self.check(weights, "weights")
+        try checkWeights(weights)
         try load(x, into: parameters, argument: "parameters")
         let values = primalSweeps { x, shard in shard.backward(at: x, weights: weights, into: shard.workspace.gradient) }
         try Self.check(values, "objective values")
-        reduce(into: gradient) { UnsafePointer($0.workspace.gradient) }
-        let weightedGradient = Array(UnsafeBufferPointer(start: gradient, count: parameterCount))
-        try Self.check(weightedGradient, "weighted gradient")
+        let weightedGradient = try reduced("weighted gradient") { $0.workspace.gradient }
         preparedWeights = weights
         return (values, weightedGradient)
     }
@@ -305,10 +284,7 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
             shard.tangentForward(at: x, along: v, into: shard.workspace.product)
             shard.tangentBackward(at: x, along: v, weights: weights, into: shard.workspace.product)
         }
-        reduce(into: product) { UnsafePointer($0.workspace.product) }
-        let result = Array(UnsafeBufferPointer(start: product, count: parameterCount))
-        try Self.check(result, "Hessian-vector product")
-        return result
+        return try reduced("Hessian-vector product") { $0.workspace.product }
     }
 
     // MARK: Shards
@@ -359,17 +335,32 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         }
     }
 
-    /// `output = Σ_shards part(shard)` element by element, the shards added in order (so the
-    /// sum does not depend on how many tasks compute it).
-    private func reduce(into output: UnsafeMutablePointer<Scalar>, _ part: (FusedMultiLeNetShard<Scalar>) -> UnsafePointer<Scalar>) {
+    /// `Σ_shards part(shard)` element by element, the shards added in order (so the sum does not
+    /// depend on how many tasks compute it), checked for non-finite entries (`quantity` names
+    /// them in the error).
+    private func reduced(
+        _ quantity: String, _ part: (FusedMultiLeNetShard<Scalar>) -> UnsafeMutablePointer<Scalar>
+    ) throws -> [Scalar] {
         let parts = shards.map(part)
-        output.update(from: parts[0], count: parameterCount)
-        for next in parts.dropFirst() {
-            for k in 0..<parameterCount { output[k] += next[k] }
+        let sum = [Scalar](unsafeUninitializedCapacity: parameterCount) { output, count in
+            _ = output.initialize(from: UnsafeBufferPointer(start: parts[0], count: parameterCount))
+            for next in parts.dropFirst() {
+                for k in 0..<parameterCount { output[k] += next[k] }
+            }
+            count = parameterCount
         }
+        try Self.check(sum, quantity)
+        return sum
     }
 
     // MARK: Argument handling
+
+    private func checkWeights(_ weights: [Scalar]) throws {
+        guard weights.count == objectiveCount else {
+            throw AutodiffError.dimensionMismatch(argument: "weights", expected: objectiveCount, actual: weights.count)
+        }
+        try Self.check(weights, "weights")
+    }
 
     private func load(_ vector: [Scalar], into buffer: UnsafeMutablePointer<Scalar>, argument: String) throws {
         guard vector.count == parameterCount else {

@@ -349,8 +349,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
                             a1[channel + unit] = a
                             if a > 0 {
                                 let entry = channel + activeCounts[c]
-                                activeUnits[entry] = Int32(truncatingIfNeeded: unit)
-                                activeFields[entry] = Int32(truncatingIfNeeded: fieldOffset(image: n, window: r, s, argmax: Int(index)))
+                                activeUnits[entry] = Int32(unit)
+                                activeFields[entry] = Int32(fieldOffset(image: n, window: r, s, argmax: Int(index)))
                                 activeCounts[c] += 1
                             }
                         }
