@@ -60,6 +60,21 @@ public struct ExpansionPoint: Sendable, Equatable {
     /// ParetoOptimize iterations after the step.
     public var optimizeIterations: Int
 
+    public init(
+        id: Int, parent: Int?, heading: Int?, directionIndex: Int, point: EvaluatedPoint, direction: [Double]?,
+        minresIterations: Int, residualNorms: [Double], optimizeIterations: Int
+    ) {
+        self.id = id
+        self.parent = parent
+        self.heading = heading
+        self.directionIndex = directionIndex
+        self.point = point
+        self.direction = direction
+        self.minresIterations = minresIterations
+        self.residualNorms = residualNorms
+        self.optimizeIterations = optimizeIterations
+    }
+
     /// `x`.
     public var parameters: [Double] { point.parameters }
     /// `f(x)`.

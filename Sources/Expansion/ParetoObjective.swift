@@ -28,7 +28,8 @@ public enum ExpansionError: Error, Equatable, CustomStringConvertible {
     case dimensionMismatch(argument: String, expected: Int, actual: Int)
     case invalidOption(String)
     case degenerateDirection(String)
-    case invalidParameter(t: Double)
+    /// A coordinate outside the family's domain (a chain's `t ∉ [−1, 1]`, a preference off the simplex).
+    case invalidCoordinate(FamilyCoordinate, domain: FamilyDomain)
 
     public var description: String {
         switch self {
@@ -36,7 +37,11 @@ public enum ExpansionError: Error, Equatable, CustomStringConvertible {
             return "\(argument) has \(actual) components, expected \(expected)"
         case .invalidOption(let reason): return reason
         case .degenerateDirection(let reason): return "no expansion direction: \(reason)"
-        case .invalidParameter(let t): return "t = \(t) is outside [-1, 1]"
+        case .invalidCoordinate(let coordinate, let domain):
+            switch domain {
+            case .chain: return "\(coordinate) is outside the chain's domain [-1, 1]"
+            case .simplex(let tasks): return "\(coordinate) is not a preference on the \(tasks)-task simplex (non-negative, summing to 1)"
+            }
         }
     }
 }

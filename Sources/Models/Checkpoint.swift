@@ -79,15 +79,19 @@ public struct Checkpoint: Sendable, Equatable {
     /// - Throws: ``CheckpointError/unreadable(path:reason:)`` wrapping the container error
     ///   (corrupt header, truncated data, …) or the errors of ``decode(_:model:)``.
     public static func load(from url: URL, model: some MultiTaskModel) throws -> Checkpoint {
-        let file: SafetensorsFile
+        try decode(readContainer(at: url), model: model)
+    }
+
+    /// The safetensors container at `url`, its errors wrapped as
+    /// ``CheckpointError/unreadable(path:reason:)`` naming the file.
+    static func readContainer(at url: URL) throws -> SafetensorsFile {
         do {
-            file = try SafetensorsFile.read(from: url)
+            return try SafetensorsFile.read(from: url)
         } catch SafetensorsError.io(_, let detail) {
             throw CheckpointError.unreadable(path: url.path, reason: detail)
         } catch let error as SafetensorsError {
             throw CheckpointError.unreadable(path: url.path, reason: error.description)
         }
-        return try decode(file, model: model)
     }
 
     /// Decodes a parsed safetensors file for `model`: the tensors must be exactly the model's

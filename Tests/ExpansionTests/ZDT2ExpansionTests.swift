@@ -4,6 +4,7 @@ import Foundation
 import Krylov
 import LinearAlgebra
 import MultiObjective
+import Problems
 import XCTest
 
 /// Regression tests of the tangent expansion against the analytic ZDT2 front and the
@@ -188,7 +189,7 @@ final class ZDT2ExpansionTests: XCTestCase {
         for (index, f1) in [0.25, 0.7].enumerated() {
             let (objective, _, set) = try expand(problem, from: problem.paretoOptimalPoint(firstObjective: f1), options(points: 9, step: 0.05))
             let curve = try set.sampleCurve(count: 201, objective: objective)
-            families.append(curve.map { FamilySample(family: index, t: $0.t, objectives: $0.objectives) })
+            families.append(try curve.map { FamilySample(family: index, t: try XCTUnwrap($0.t), objectives: $0.objectives) })
             single.append(try Hypervolume.compute(curve.map(\.objectives), reference: [1, 1]))
         }
         let stitched = try Stitching.stitch(families)
