@@ -55,7 +55,9 @@ let package = Package(
         // The core: ParetoOptimize, tangent directions, Algorithm 1, families, stitching, front files.
         .target(
             name: "Expansion",
-            dependencies: ["LinearAlgebra", "Autodiff", "Krylov", "MultiObjective"]),
+            dependencies: [
+                "LinearAlgebra", "Autodiff", "Krylov", "MultiObjective", .product(name: "RealModule", package: "swift-numerics"),
+            ]),
         // Expansion of networks over data: objectives, run directories, resume, null space, empirical fronts.
         .target(
             name: "NetworkExpansion",

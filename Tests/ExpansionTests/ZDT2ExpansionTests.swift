@@ -97,7 +97,11 @@ final class ZDT2ExpansionTests: XCTestCase {
             let normalPart = tangent.direction.dropFirst().reduce(0) { $0 + $1 * $1 }.squareRoot()
             XCTAssertLessThanOrEqual(normalPart, 1e-6)
             XCTAssertLessThan(tangent.predictedChange[0], 0, "favours f1")
+            // One free coordinate: every right-hand side is an eigenvector of the 1×1 system, so
+            // MINRES stops after its first step with that reason (a typed stop reason, not a string).
+            XCTAssertEqual(tangent.minresStop, .eigenvectorFound)
             let gradient = try expansionDirection(objective, at: point, beta: [1, 0], favouring: 0, options: DirectionOptions(method: .gradient))
+            XCTAssertNil(gradient.minresStop)
             let gradientNormalPart = gradient.direction.dropFirst().reduce(0) { $0 + $1 * $1 }.squareRoot()
             XCTAssertGreaterThan(gradientNormalPart, 0.1, "gradient directions leave the set at f1 = \(f1)")
         }

@@ -18,7 +18,10 @@ final class NetworkExpansionTests: XCTestCase {
 
     private static func makeData(train: Int = 240, test: Int = 240, hvp: Int = 96) throws -> NetworkObjectiveData<MiniLeNet> {
         let model = MiniLeNet()
-        let trainSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: train, seed: 1), seed: 11, side: 14)
+        var trainSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: train, seed: 1), seed: 11, side: 14)
+        // Composites labelled as MultiFashion: the front file must name the data set they belong
+        // to (it once inferred "multimnist" from the image side).
+        trainSet.composite = .multifashion
         let testSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: test, seed: 2), seed: 12, side: 14)
         return try NetworkObjectiveData(model: model, train: trainSet, test: testSet, hvpBatchSize: hvp, hvpSeed: 3, chunkSize: 64)
     }
@@ -98,6 +101,8 @@ final class NetworkExpansionTests: XCTestCase {
         let result = try run.run(from: x0)
         let front = result.front
         XCTAssertEqual(front.points.count, 7)
+        XCTAssertEqual(front.problem, "multifashion-14")
+        XCTAssertEqual(front.architecture, "MiniLeNet")
         // The stored stationarities are those of the input and of the seed's checkpoint,
         // recomputed here from the tape's Jacobian in double precision and the two-objective
         // min-norm weights in closed form; the seed's ParetoOptimize lowers it and stops at the
