@@ -94,11 +94,11 @@ let package = Package(
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "MultiObjective", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors", "Datasets"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff"]),
         .testTarget(
             name: "ExpansionTests",
-            dependencies: ["Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets"]),
+            dependencies: ["Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models"]),
         .testTarget(
             name: "NetworkExpansionTests",
             dependencies: [

@@ -1,3 +1,5 @@
+// Longer than 400 lines on purpose: one routine, the Paige–Saunders iteration read top to bottom in
+// the order of SciPy's minres.py, plus its stop reasons and its documentation (about half the file).
 import LinearAlgebra
 
 /// Why ``minres(_:_:start:shift:relativeTolerance:maxIterations:preconditioner:checkSymmetry:workspace:)``

@@ -249,7 +249,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: value)
         }
         if options.method == .weightedSum {
-            throw NetworkRunError.unsupported("--resume is not available for the weighted-sum baseline; rerun it")
+            throw NetworkRunError.unsupported("the weighted-sum baseline cannot be resumed; run it again")
         }
         var points: [ExpansionPoint] = []
         for saved in record.points {

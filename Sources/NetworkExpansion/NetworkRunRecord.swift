@@ -87,7 +87,7 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .existingRun(let path): return "\(path) already holds a run (state.json); use --resume to continue it or choose another --out"
+        case .existingRun(let path): return "\(path) already holds a run (state.json): resume it, or choose another directory"
         case .noRun(let path): return "\(path) holds no run to resume or read (no state.json / front.json)"
         case .incompatibleResume(let key, let saved, let requested):
             return "cannot resume: the run was started with \(key) = \(saved), now \(requested)"

@@ -6,7 +6,12 @@ extension ExpandCommand {
     /// `pareto expand --from RUN_DIR --at t=… --out FILE.safetensors`: the model at `t` of the
     /// run's continuous chain (``NetworkChain``), as a plain checkpoint of its architecture.
     func materialize(run: String, t: Double) throws {
-        let chain = try NetworkChain(directory: URL(fileURLWithPath: run, isDirectory: true))
+        let chain: NetworkChain
+        do {
+            chain = try NetworkChain(directory: URL(fileURLWithPath: run, isDirectory: true))
+        } catch NetworkRunError.noRun(let path) {
+            throw ValidationError("--from \(path) holds no finished network run (no front.json); --at reads a run directory")
+        }
         let checkpoint: Checkpoint
         do {
             checkpoint = try chain.checkpoint(at: t)

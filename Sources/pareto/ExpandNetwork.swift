@@ -56,7 +56,12 @@ extension ExpandCommand {
             detail += "  \(update.candidates) candidates"
             progress.update(done: update.accepted, total: update.target, unit: "points", detail: detail)
         }
-        let result = network.resume ? try expansion.resume() : try expansion.run(from: checkpoint.parameters)
+        let result: NetworkExpansionResult
+        do {
+            result = network.resume ? try expansion.resume() : try expansion.run(from: checkpoint.parameters)
+        } catch let error as NetworkRunError {
+            throw commandLineError(error)
+        }
         progress.finish()
         printSummary(result.front, model: model, data: data, tolerance: tolerance, directory: directory, clock: clock)
     }

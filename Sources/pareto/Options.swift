@@ -34,8 +34,30 @@ struct DataOptions: ParsableArguments {
     /// standard error where they came from.
     func selection(_ dataset: CompositeDataset) throws -> DataSelection {
         let locator = DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) })
-        let selection = try locator.select(dataset.kind)
+        let selection: DataSelection
+        do {
+            selection = try locator.select(dataset.kind)
+        } catch DatasetError.directoryNotFound(let path, DataLocator.explicitDirectoryOrigin) {
+            throw ValidationError("--data \(path): no such directory")
+        }
         FileHandle.standardError.write(Data("data: \(selection.description)\n".utf8))
         return selection
+    }
+}
+
+/// The command line's reading of the network-run errors: the same facts, in terms of its options.
+func commandLineError(_ error: NetworkRunError) -> ValidationError {
+    switch error {
+    case .existingRun(let path):
+        return ValidationError("--out \(path) already holds a run (state.json): add --resume to continue it, or choose another --out")
+    case .noRun(let path):
+        return ValidationError("--resume: \(path) holds no run to continue (no state.json)")
+    case .incompatibleResume(let key, let saved, let requested):
+        let irregular = ["train_images": "--train-size", "test_images": "--test-size", "hvp_images": "--hvp-batch",
+                         "architecture": "--from (architecture)"]
+        let option = irregular[key] ?? "--" + key.replacingOccurrences(of: "_", with: "-")
+        return ValidationError("cannot --resume: the run was started with \(option) \(saved), this command gives \(requested)")
+    case .unsupported, .noChain:
+        return ValidationError(error.description)
     }
 }

@@ -155,7 +155,7 @@ final class DataLocatorTests: XCTestCase {
     func testBadExplicitDirectories() throws {
         let missing = root.appendingPathComponent("missing")
         XCTAssertThrowsError(try locator(data: missing).select(.mnist)) { error in
-            XCTAssertEqual(error as? DatasetError, .directoryNotFound(path: missing.path, origin: "--data"))
+            XCTAssertEqual(error as? DatasetError, .directoryNotFound(path: missing.path, origin: "the given data directory"))
         }
         let empty = root.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
