@@ -79,6 +79,17 @@ public struct MultiDigitDataset: Sendable {
     /// built from other digits).
     public var composite: CompositeDataset?
 
+    /// A digest of the composites (images, both labels, the side): equal digests mean the same
+    /// data, whatever the source, seed or count that made it (``ContentDigest``).
+    public var digest: String {
+        var digest = ContentDigest()
+        digest.combine(side)
+        digest.combine(images)
+        digest.combine(leftLabels)
+        digest.combine(rightLabels)
+        return digest.hex
+    }
+
     /// Builds `count` composites from `digits` (see the type's documentation).
     /// - Parameters:
     ///   - digits: the source split (28×28 images); composites use only these digits.

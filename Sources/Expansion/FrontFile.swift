@@ -166,9 +166,12 @@ public struct FrontFile: Codable, Sendable, Equatable {
     /// Candidates tried and rejected by Algorithm 1.
     public var candidates: Int
     public var rejected: Int
+    /// Candidates whose branch stopped on a numerical failure (absent when there were none).
+    public var failures: [CandidateFailure]?
     /// The seed's stationarity (network runs).
     public var stationarity: Stationarity?
-    /// Wall-clock costs (network runs).
+    /// Wall-clock costs (network runs write them to `timing.json`, so that `front.json` is the
+    /// same for the same options and seed; `nil` there).
     public var timing: Timing?
     /// Training and test composites, and images of the HVP mini-batch (network runs).
     public var trainImages: Int?
@@ -179,7 +182,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         problem: String, architecture: String? = nil, seed: UInt64, method: String, reference: [Double], referenceRule: String? = nil,
         hypervolume: Double, hypervolumeBefore: Double? = nil, hypervolumeAfter: Double? = nil, pointsHypervolume: Double,
         points: [Point], curve: [Sample], evaluations: EvaluationCounts, candidates: Int, rejected: Int,
-        stationarity: Stationarity? = nil, timing: Timing? = nil, trainImages: Int? = nil, testImages: Int? = nil, hvpImages: Int? = nil
+        failures: [CandidateFailure]? = nil, stationarity: Stationarity? = nil, timing: Timing? = nil, trainImages: Int? = nil, testImages: Int? = nil, hvpImages: Int? = nil
     ) {
         self.problem = problem
         self.architecture = architecture
@@ -196,6 +199,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         self.evaluations = evaluations
         self.candidates = candidates
         self.rejected = rejected
+        self.failures = failures
         self.stationarity = stationarity
         self.timing = timing
         self.trainImages = trainImages
@@ -205,7 +209,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case problem, architecture, seed, method, reference, hypervolume, points, curve, evaluations, candidates, rejected
-        case stationarity, timing
+        case stationarity, timing, failures
         case referenceRule = "reference_rule", hypervolumeBefore = "hypervolume_before", hypervolumeAfter = "hypervolume_after"
         case pointsHypervolume = "points_hypervolume", trainImages = "train_images", testImages = "test_images"
         case hvpImages = "hvp_images"
@@ -229,7 +233,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
             hypervolume: try Hypervolume.compute(points.map(\.objectives) + curve.map(\.objectives), reference: reference),
             pointsHypervolume: try Hypervolume.compute(points.map(\.objectives), reference: reference),
             points: points, curve: curve.map(Sample.init), evaluations: evaluations,
-            candidates: state.candidates, rejected: state.rejected)
+            candidates: state.candidates, rejected: state.rejected, failures: state.failures.isEmpty ? nil : state.failures)
     }
 
     /// JSON bytes with sorted keys (identical runs give identical files).
@@ -313,8 +317,8 @@ public enum FrontFileError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// A one-line account of a decoding error: what was wrong and where.
-    static func describe(_ error: DecodingError) -> String {
+    /// A one-line account of a decoding error: what was wrong and where (for any JSON file).
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             return keys.isEmpty ? "" : " at \(keys)"

@@ -77,9 +77,19 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Reads, validates and decodes the checkpoint at `url` for `model`.
     /// - Throws: ``CheckpointError/unreadable(path:reason:)`` wrapping the container error
-    ///   (corrupt header, truncated data, …) or the errors of ``decode(_:model:)``.
+    ///   (corrupt header, truncated data, …) or ``CheckpointError/invalidFile(path:problem:)``
+    ///   wrapping the errors of ``decode(_:model:)``; either names the file.
     public static func load(from url: URL, model: some MultiTaskModel) throws -> Checkpoint {
-        try decode(readContainer(at: url), model: model)
+        try decode(readContainer(at: url), model: model, path: url.path)
+    }
+
+    /// ``decode(_:model:)`` with its errors naming the file (``CheckpointError/invalidFile(path:problem:)``).
+    static func decode(_ file: SafetensorsFile, model: some MultiTaskModel, path: String) throws -> Checkpoint {
+        do {
+            return try decode(file, model: model)
+        } catch let error as CheckpointError {
+            throw CheckpointError.invalidFile(path: path, problem: error)
+        }
     }
 
     /// The safetensors container at `url`, its errors wrapped as

@@ -101,8 +101,8 @@ extension Checkpoint {
         do {
             model = try ModelRegistry.model(for: file.metadata)
         } catch let error as ModelRegistryError {
-            throw CheckpointError.invalidMetadata(key: "architecture", reason: "\(url.path): \(error.description)")
+            throw CheckpointError.invalidFile(path: url.path, problem: .invalidMetadata(key: "architecture", reason: error.description))
         }
-        return LoadedCheckpoint(model: model, checkpoint: try decode(file, model: model))
+        return LoadedCheckpoint(model: model, checkpoint: try decode(file, model: model, path: url.path))
     }
 }

@@ -72,6 +72,8 @@ public struct NetworkExpansionProgress: Sendable {
 public struct NetworkExpansionResult {
     /// The contents of `front.json`.
     public var front: FrontFile
+    /// The contents of `timing.json`: wall-clock costs (all sessions of the run).
+    public var timing: FrontFile.Timing
     /// Algorithm 1's final state (points reloaded on resume have no `direction`).
     public var state: ExpansionState
     /// The continuous parametrisation.
@@ -83,6 +85,7 @@ public struct NetworkExpansionResult {
 ///     DIR/points/NNNN.safetensors   every accepted network (F64, exact, atomic)
 ///     DIR/state.json                ``NetworkRunRecord``, rewritten after each accepted point
 ///     DIR/front.json, front.csv     ``FrontFile`` at the end (points with checkpoints and test metrics)
+///     DIR/timing.json               wall-clock costs (``FrontFile/Timing``), apart so front.json repeats exactly
 ///
 /// Objectives, gradients and HVPs are those of ``NetworkObjectiveData``. The seed is first
 /// brought to relative stationarity ≤ ``NetworkExpansionOptions/seedStationarityTolerance``
@@ -124,9 +127,15 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
 
     private var stateURL: URL { directory.appendingPathComponent("state.json") }
 
-    /// The options and data a resumed run must share with the original.
+    /// Everything that shapes the result, which a resumed run must share with the original:
+    /// the options (all but ``ExpansionOptions/points``, which a resume may raise to grow the
+    /// run) and the data's identity (digests of the composites and of the HVP mini-batch, so
+    /// another data set, source, seed or size is refused whatever its name). The input
+    /// network's digest is checked separately (``resume(input:)``).
     var configuration: [String: String] {
         let e = options.expansion
+        var hvp = ContentDigest()
+        hvp.combine(data.hvpIndices)
         return [
             "architecture": data.model.architecture, "engine": data.engine, "dataset": datasetName,
             "method": options.method.rawValue, "directions": "\(e.directions)",
@@ -134,7 +143,13 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             "minres_tolerance": "\(e.direction.minresTolerance)", "damping": "\(e.direction.damping)",
             "optimize_steps": "\(e.optimize.maxIterations)", "optimize_step_size": "\(e.optimize.stepSize)",
             "optimize_method": "\(e.optimize.method)", "seed": "\(e.seed)", "steering": e.steering.rawValue,
+            "stationarity_tolerance": e.optimize.relativeStationarityTolerance.map { "\($0)" } ?? "\(e.optimize.stationarityTolerance) (absolute)",
+            "seed_stationarity_tolerance": "\(options.seedStationarityTolerance)", "seed_steps": "\(options.seedSteps)",
+            "reference": options.reference.map { "\($0)" } ?? "\(options.referenceScale) × the input network's test loss",
+            "curve_samples": "\(options.curveSamples)", "max_candidates_factor": "\(e.maxCandidatesFactor)",
+            "chunk_size": "\(data.chunkSize)",
             "train_images": "\(data.train.count)", "test_images": "\(data.test.count)", "hvp_images": "\(data.hvpIndices.count)",
+            "train_data": data.train.digest, "test_data": data.test.digest, "hvp_batch": hvp.hex,
         ]
     }
 
@@ -216,6 +231,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// - Throws: ``NetworkRunError/existingRun(_:)`` if the directory holds a run; errors of
     ///   the objective, the files or Algorithm 1.
     public func run(from x0: [Double]) throws -> NetworkExpansionResult {
+        let lock = try RunDirectoryLock(directory: directory)
+        defer { lock.release() }
         if FileManager.default.fileExists(atPath: stateURL.path) { throw NetworkRunError.existingRun(directory.path) }
         if options.expansion.steering == .bothWays && data.model.taskCount != 2 {
             throw ExpansionError.invalidOption("both-ways steering needs two tasks")
@@ -230,7 +247,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         }
         let (state, optimization) = try ParetoExpansion.start(objective, from: x0, options: expansionOptions)
         var record = NetworkRunRecord(
-            method: options.method.rawValue, configuration: configuration, reference: reference,
+            method: options.method.rawValue, configuration: configuration.merging(["input": ContentDigest.of(x0)]) { $1 },
+            reference: reference,
             inputTestLoss: input.loss, inputTestAccuracy: input.accuracy,
             stationarity: .init(before: optimization.initialRelativeStationarity, after: optimization.point.relativeStationarity))
         try accept(state.points[0], into: &record)
@@ -241,12 +259,25 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     }
 
     /// Continues the run saved in the directory.
-    /// - Throws: ``NetworkRunError`` if there is no run or it was made with other options.
-    public func resume() throws -> NetworkExpansionResult {
-        guard let bytes = try? Data(contentsOf: stateURL) else { throw NetworkRunError.noRun(directory.path) }
-        let record = try JSONDecoder().decode(NetworkRunRecord.self, from: bytes)
-        for (key, value) in configuration where record.configuration[key] != value {
-            throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: value)
+    /// - Parameter input: the input network the run was started from, if known: refused if it
+    ///   is not the one recorded (its digest), like any other difference.
+    /// - Throws: ``NetworkRunError`` if there is no run, ``NetworkRunError/incompatibleResume(key:saved:requested:)``
+    ///   naming the first option or data that differ, ``RunLockError`` if a running process
+    ///   holds the directory.
+    public func resume(input: [Double]? = nil) throws -> NetworkExpansionResult {
+        let lock = try RunDirectoryLock(directory: directory)
+        defer { lock.release() }
+        guard FileManager.default.fileExists(atPath: stateURL.path) else { throw NetworkRunError.noRun(directory.path) }
+        let record: NetworkRunRecord
+        do {
+            record = try JSONDecoder().decode(NetworkRunRecord.self, from: try Data(contentsOf: stateURL))
+        } catch let error as DecodingError {
+            throw NetworkRunError.corruptState(path: stateURL.path, reason: FrontFileError.describe(error))
+        }
+        var requested = configuration
+        if let input { requested["input"] = ContentDigest.of(input) }
+        for key in requested.keys.sorted() where record.configuration[key] != requested[key] {
+            throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: requested[key]!)
         }
         if options.method == .weightedSum {
             throw NetworkRunError.unsupported("the weighted-sum baseline cannot be resumed; run it again")
@@ -269,6 +300,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         state.rejected = record.rejected
         state.optimizeIterations = record.optimizeIterations
         state.minresIterations = record.minresIterations
+        state.failures = record.failures ?? []
         savedCounts = record.evaluations
         savedGradientSeconds = record.gradientSeconds
         savedHVPSeconds = record.hvpSeconds
@@ -376,14 +408,17 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             hypervolume: after, hypervolumeBefore: try Hypervolume.compute([record.inputTestLoss], reference: record.reference),
             hypervolumeAfter: after, pointsHypervolume: try Hypervolume.compute(testLosses, reference: record.reference),
             points: points, curve: curve.map(FrontFile.Sample.init), evaluations: e, candidates: record.candidates,
-            rejected: record.rejected, stationarity: record.stationarity,
-            timing: .init(
-                totalSeconds: record.elapsedSeconds, stepSeconds: record.stepSeconds,
-                hvpSecondsMean: e.hvps > 0 ? record.hvpSeconds / Double(e.hvps) : 0,
-                gradientSecondsMean: e.gradients > 0 ? record.gradientSeconds / Double(e.gradients) : 0,
-                minresIterations: record.minresIterations),
+            rejected: record.rejected, failures: record.failures, stationarity: record.stationarity,
             trainImages: data.train.count, testImages: data.test.count, hvpImages: data.hvpIndices.count)
+        let timing = FrontFile.Timing(
+            totalSeconds: record.elapsedSeconds, stepSeconds: record.stepSeconds,
+            hvpSecondsMean: e.hvps > 0 ? record.hvpSeconds / Double(e.hvps) : 0,
+            gradientSecondsMean: e.gradients > 0 ? record.gradientSeconds / Double(e.gradients) : 0,
+            minresIterations: record.minresIterations)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try writeAtomically(try encoder.encode(timing), to: directory.appendingPathComponent("timing.json"))
         try front.write(to: directory)
-        return NetworkExpansionResult(front: front, state: state, set: set)
+        return NetworkExpansionResult(front: front, timing: timing, state: state, set: set)
     }
 }

@@ -57,6 +57,8 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     public let curvatureLoss: ChunkedLoss<Float>
     /// The differentiation engine's name (``NetworkLossFactory/name``).
     public let engine: String
+    /// Images per chunk of the training loss (the order of the floating-point sums).
+    public let chunkSize: Int
 
     /// - Parameters:
     ///   - hvpBatchSize: images of the HVP mini-batch (at most the training count; the reference
@@ -83,6 +85,7 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
         let factory = factory ?? .engine(model)
         self.model = model
         engine = factory.name
+        self.chunkSize = chunkSize
         self.train = train
         self.test = test
         var generator = SeededGenerator(seed: hvpSeed, stream: 0x4856_5042)  // "HVPB"

@@ -47,6 +47,8 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
     public var rejected = 0
     public var optimizeIterations = 0
     public var minresIterations: [Int] = []
+    /// Candidates whose branch stopped on a numerical failure (absent in runs without any).
+    public var failures: [CandidateFailure]? = nil
     /// Evaluations so far (re-evaluations on resume not included).
     public var evaluations = EvaluationCounts()
     public var gradientSeconds = 0.0
@@ -60,6 +62,7 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
         case version, method, configuration, reference, stationarity, points, candidates, rejected, evaluations
         case inputTestLoss = "input_test_loss", inputTestAccuracy = "input_test_accuracy"
         case nextToExpand = "next_to_expand", nextDirection = "next_direction", optimizeIterations = "optimize_iterations"
+        case failures
         case minresIterations = "minres_iterations", gradientSeconds = "gradient_seconds", hvpSeconds = "hvp_seconds"
         case elapsedSeconds = "elapsed_seconds", stepSeconds = "step_seconds"
     }
@@ -74,6 +77,7 @@ extension NetworkRunRecord {
         rejected = state.rejected
         optimizeIterations = state.optimizeIterations
         minresIterations = state.minresIterations
+        failures = state.failures.isEmpty ? nil : state.failures
     }
 }
 
@@ -84,6 +88,8 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
     case incompatibleResume(key: String, saved: String, requested: String)
     case unsupported(String)
     case noChain(String)
+    /// The run's state.json is not valid.
+    case corruptState(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -93,6 +99,7 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
             return "cannot resume: the run was started with \(key) = \(saved), now \(requested)"
         case .unsupported(let reason): return reason
         case .noChain(let path): return "\(path): the front has no chain points with t"
+        case .corruptState(let path, let reason): return "\(path) is not a valid run state: \(reason)"
         }
     }
 }

@@ -23,25 +23,25 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Analytic problem: \(Problems.names.joined(separator: ", ")).")
     var problem: String?
 
-    @Option(help: "Number of variables n for the ZDT family (default: pymoo's).")
+    @Option(parsing: .unconditional, help: "Number of variables n for the ZDT family (default: pymoo's).")
     var dimension: Int?
 
-    @Option(help: "The point x1,…,xn (with --problem).")
+    @Option(parsing: .unconditional, help: "The point x1,…,xn (with --problem).")
     var at: RealList?
 
     @OptionGroup(title: "Checkpoints: data")
     var dataOptions: DataOptions
 
-    @Option(help: "Checkpoint: seed of the test composites (default: the checkpoint's seed, else 1).")
+    @Option(parsing: .unconditional, help: "Checkpoint: seed of the test composites (default: the checkpoint's seed, else 1).")
     var seed: UInt64?
 
     @Option(help: "Checkpoint: arithmetic, float32 or float64 (default: the checkpoint's precision).")
     var precision: PrecisionName?
 
-    @Option(help: "Weights α1,…,αm of the Hessian H(α) = Σ αᵢ ∇²fᵢ (with --along).")
+    @Option(parsing: .unconditional, help: "Weights α1,…,αm of the Hessian H(α) = Σ αᵢ ∇²fᵢ (with --along).")
     var weights: RealList?
 
-    @Option(help: "Direction v1,…,vn of the Hessian-vector product H(α)·v (with --weights).")
+    @Option(parsing: .unconditional, help: "Direction v1,…,vn of the Hessian-vector product H(α)·v (with --weights).")
     var along: RealList?
 
     @Flag(help: "Print one JSON object.")

@@ -23,58 +23,58 @@ struct ExpandCommand: ParsableCommand {
     @Option(help: "Analytic problem: \(Problems.names.joined(separator: ", ")).")
     var problem: String?
 
-    @Option(help: "Number of variables n for the ZDT family.")
+    @Option(parsing: .unconditional, help: "Number of variables n for the ZDT family.")
     var dimension: Int?
 
-    @Option(help: "Start: a point x1,…,xn for --problem, brought to the front first (a shorter list is padded with zeros); a network checkpoint FILE.safetensors; or a run directory with --at.")
+    @Option(parsing: .unconditional, help: "Start: a point x1,…,xn for --problem, brought to the front first (a shorter list is padded with zeros); a network checkpoint FILE.safetensors; or a run directory with --at.")
     var from: String
 
     @Option(help: "Directions method: tangent (MINRES on the tangent system) or gradient (the paper's comparison); networks also weighted-sum (the necessity-test baseline).")
     var method: ExpandMethod = .tangent
 
-    @Option(help: "K: directions per expanded point.")
+    @Option(parsing: .unconditional, help: "K: directions per expanded point.")
     var directions = 1
 
-    @Option(help: "N: accepted points to collect, the seed included.")
+    @Option(parsing: .unconditional, help: "N: accepted points to collect, the seed included.")
     var points = 20
 
-    @Option(help: "s: step length along each unit direction (default 0.05 for problems, 0.1 for networks).")
+    @Option(parsing: .unconditional, help: "s: step length along each unit direction (default 0.05 for problems, 0.1 for networks).")
     var stepSize: Double?
 
-    @Option(help: "k: MINRES iteration cap.")
+    @Option(parsing: .unconditional, help: "k: MINRES iteration cap.")
     var minresIterations = 50
 
-    @Option(help: "MINRES relative tolerance.")
+    @Option(parsing: .unconditional, help: "MINRES relative tolerance.")
     var minresTolerance = 1e-5
 
-    @Option(help: "Damping δ: solve (H + δI) v = rhs (default 0 for problems, 0.1 for networks).")
+    @Option(parsing: .unconditional, help: "Damping δ: solve (H + δI) v = rhs (default 0 for problems, 0.1 for networks).")
     var damping: Double?
 
     @Option(help: "Chain steering: both-ways (m = 2) or none.")
     var steering: Steering = .bothWays
 
-    @Option(help: "ParetoOptimize: maximum steps after each expansion step (default 200 for problems, 5 for networks).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: maximum steps after each expansion step (default 200 for problems, 5 for networks).")
     var optimizeSteps: Int?
 
-    @Option(help: "ParetoOptimize: initial step length, halved until every objective decreases (default 0.5 for problems, 0.1 for networks).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: initial step length, halved until every objective decreases (default 0.5 for problems, 0.1 for networks).")
     var optimizeStepSize: Double?
 
-    @Option(help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖, for the seed and after each step (default 0.05).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖, for the seed and after each step (default 0.05).")
     var stationarityTolerance: Double?
 
     @Option(help: "ParetoOptimize of the seed: mgda, chebyshev or weighted-sum.")
     var seedMethod: SeedMethod = .mgda
 
-    @Option(help: "Weights of a chebyshev or weighted-sum seed optimisation (default: equal).")
+    @Option(parsing: .unconditional, help: "Weights of a chebyshev or weighted-sum seed optimisation (default: equal).")
     var seedWeights: RealList?
 
-    @Option(help: "Hypervolume reference point r1,…,rm (default: 1,…,1 for ZDT problems).")
+    @Option(parsing: .unconditional, help: "Hypervolume reference point r1,…,rm (default: 1,…,1 for ZDT problems).")
     var reference: RealList?
 
-    @Option(help: "Samples of the continuous front, evenly spaced t in [-1, 1] (default 1001 for problems, 21 for networks, each a test evaluation).")
+    @Option(parsing: .unconditional, help: "Samples of the continuous front, evenly spaced t in [-1, 1] (default 1001 for problems, 21 for networks, each a test evaluation).")
     var curveSamples: Int?
 
-    @Option(help: "Seed of the random β draws (runs are reproducible bit-for-bit).")
+    @Option(parsing: .unconditional, help: "Seed of the random β draws (runs are reproducible bit-for-bit).")
     var seed: UInt64 = 1
 
     @Option(help: "Output directory (created if needed); with --at, the checkpoint file to write.")
@@ -195,28 +195,28 @@ enum NetworkOptimizeMethod: String, ExpressibleByArgument, CaseIterable {
 
 /// The options of `pareto expand` that only networks use.
 struct NetworkExpandOptions: ParsableArguments {
-    @Option(help: "Seed of the composites (default: the checkpoint's training seed, else 1), so the training split is the one the network was trained on.")
+    @Option(parsing: .unconditional, help: "Seed of the composites (default: the checkpoint's training seed, else 1), so the training split is the one the network was trained on.")
     var dataSeed: UInt64?
 
-    @Option(help: "Images of the Hessian-vector-product mini-batch (a seeded subset of the training split; the reference uses 2048).")
+    @Option(parsing: .unconditional, help: "Images of the Hessian-vector-product mini-batch (a seeded subset of the training split; the reference uses 2048).")
     var hvpBatch = 2048
 
-    @Option(help: "Images per chunk of the training-set gradient (memory).")
+    @Option(parsing: .unconditional, help: "Images per chunk of the training-set gradient (memory).")
     var chunkSize = 1024
 
     @Option(help: "ParetoOptimize after each step: mgda or weighted-sum (equal weights).")
     var optimizeMethod: NetworkOptimizeMethod = .mgda
 
-    @Option(help: "ParetoOptimize steps at most for the seed before expanding.")
+    @Option(parsing: .unconditional, help: "ParetoOptimize steps at most for the seed before expanding.")
     var seedSteps = 50
 
-    @Option(help: "Default hypervolume reference: this factor times the input network's test loss (unless --reference).")
+    @Option(parsing: .unconditional, help: "Default hypervolume reference: this factor times the input network's test loss (unless --reference).")
     var referenceScale = 2.0
 
-    @Option(help: "Weighted-sum baseline: gradient steps in all (default: the cap of a tangent run, (N-1)(k + optimize steps + 1)).")
+    @Option(parsing: .unconditional, help: "Weighted-sum baseline: gradient steps in all (default: the cap of a tangent run, (N-1)(k + optimize steps + 1)).")
     var budget: Int?
 
-    @Option(help: "Weighted-sum baseline: gradient-descent learning rate.")
+    @Option(parsing: .unconditional, help: "Weighted-sum baseline: gradient-descent learning rate.")
     var weightedSumStepSize = 0.01
 
     @Option(help: "Differentiation engine: fused (the architecture's hand-differentiated kernel: MultiLeNet, MiniLeNet) or tape (the autodiff tape). Default: the architecture's (fused where it has a kernel).")
@@ -225,7 +225,7 @@ struct NetworkExpandOptions: ParsableArguments {
     @Flag(help: "Continue the interrupted run in --out (same options).")
     var resume = false
 
-    @Option(help: "With --from RUN_DIR: write the model at t ∈ [-1, 1] of the run's continuous chain ('t=0.3' or '0.3') to --out FILE.safetensors.")
+    @Option(parsing: .unconditional, help: "With --from RUN_DIR: write the model at t ∈ [-1, 1] of the run's continuous chain ('t=0.3' or '0.3') to --out FILE.safetensors.")
     var at: String?
 
     func validate() throws {

@@ -58,16 +58,16 @@ extension ExpandCommand {
         }
         let result: NetworkExpansionResult
         do {
-            result = network.resume ? try expansion.resume() : try expansion.run(from: checkpoint.parameters)
+            result = network.resume ? try expansion.resume(input: checkpoint.parameters) : try expansion.run(from: checkpoint.parameters)
         } catch let error as NetworkRunError {
             throw commandLineError(error)
         }
         progress.finish()
-        printSummary(result.front, model: model, data: data, tolerance: tolerance, directory: directory, clock: clock)
+        printSummary(result.front, timing: result.timing, model: model, data: data, tolerance: tolerance, directory: directory, clock: clock)
     }
 
     private func printSummary<Model: MultiTaskModel>(
-        _ front: FrontFile, model: Model, data: NetworkObjectiveData<Model>, tolerance: Double, directory: URL, clock: Date
+        _ front: FrontFile, timing: FrontFile.Timing, model: Model, data: NetworkObjectiveData<Model>, tolerance: Double, directory: URL, clock: Date
     ) {
         let e = front.evaluations
         print("network:            \(model.architecture), n = \(model.layout.parameterCount), method \(method.rawValue), \(front.problem): \(data.train.count) train / \(data.test.count) test composites, HVP batch \(data.hvpIndices.count)")
@@ -79,17 +79,18 @@ extension ExpandCommand {
         print(String(format: "test hypervolume:   %.6f before → %.6f after (points alone %.6f), reference %@ (%@)",
                      front.hypervolumeBefore ?? 0, front.hypervolumeAfter ?? front.hypervolume, front.pointsHypervolume,
                      formatted(front.reference), front.referenceRule ?? "given"))
-        if let timing = front.timing {
-            let minres = timing.minresIterations
-            if !minres.isEmpty {
-                print("MINRES iterations:  mean \(String(format: "%.1f", Double(minres.reduce(0, +)) / Double(minres.count))), max \(minres.max()!)")
-            }
-            print("evaluations:        \(e.objectives) objectives, \(e.gradients) gradients, \(e.hvps) HVPs (total \(e.total))")
-            let steps = timing.stepSeconds.dropFirst()
-            print(String(format: "time:               %.1f s in all (this process %.1f s); per accepted point %.1f s; gradient %.3f s, HVP %.3f s (means)",
-                         timing.totalSeconds, Date().timeIntervalSince(clock),
-                         steps.isEmpty ? 0.0 : steps.reduce(0, +) / Double(steps.count), timing.gradientSecondsMean, timing.hvpSecondsMean))
+        let minres = timing.minresIterations
+        if !minres.isEmpty {
+            print("MINRES iterations:  mean \(String(format: "%.1f", Double(minres.reduce(0, +)) / Double(minres.count))), max \(minres.max()!)")
         }
-        print("wrote:              \(directory.path)/front.json, front.csv, state.json, points/")
+        if let failures = front.failures {
+            print("branches stopped:   \(failures.count) (\(failures.map { "point \($0.parent): \($0.reason)" }.joined(separator: "; ")))")
+        }
+        print("evaluations:        \(e.objectives) objectives, \(e.gradients) gradients, \(e.hvps) HVPs (total \(e.total))")
+        let steps = timing.stepSeconds.dropFirst()
+        print(String(format: "time:               %.1f s in all (this process %.1f s); per accepted point %.1f s; gradient %.3f s, HVP %.3f s (means)",
+                     timing.totalSeconds, Date().timeIntervalSince(clock),
+                     steps.isEmpty ? 0.0 : steps.reduce(0, +) / Double(steps.count), timing.gradientSecondsMean, timing.hvpSecondsMean))
+        print("wrote:              \(directory.path)/front.json, front.csv, timing.json, state.json, points/")
     }
 }

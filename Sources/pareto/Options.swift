@@ -11,10 +11,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: the one recorded in the checkpoint, else multimnist).")
     var dataset: CompositeDataset?
 
-    @Option(help: "Training composites to build (default: one per training digit).")
+    @Option(parsing: .unconditional, help: "Training composites to build (default: one per training digit).")
     var trainSize: Int?
 
-    @Option(help: "Test composites to build (default: one per test digit).")
+    @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit).")
     var testSize: Int?
 
     @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (default: see docs/training.md).")
@@ -57,7 +57,7 @@ func commandLineError(_ error: NetworkRunError) -> ValidationError {
                          "architecture": "--from (architecture)"]
         let option = irregular[key] ?? "--" + key.replacingOccurrences(of: "_", with: "-")
         return ValidationError("cannot --resume: the run was started with \(option) \(saved), this command gives \(requested)")
-    case .unsupported, .noChain:
+    case .unsupported, .noChain, .corruptState:
         return ValidationError(error.description)
     }
 }

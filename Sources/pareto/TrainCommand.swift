@@ -41,16 +41,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MethodName
 
-    @Option(help: "Task weights w1,w2 (ls: the scalarization weights; chebyshev: the preference). Default 0.5,0.5.")
+    @Option(parsing: .unconditional, help: "Task weights w1,w2 (ls: the scalarization weights; chebyshev: the preference). Default 0.5,0.5.")
     var weights: RealList?
 
-    @Option(help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
+    @Option(parsing: .unconditional, help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
     var dualLearningRate = 0.1
 
-    @Option(help: "Passes over the training set.")
+    @Option(parsing: .unconditional, help: "Passes over the training set.")
     var epochs = 10
 
-    @Option(help: "Seed of the composites, the initial parameters, the batch order and random weights (default: the --from checkpoint's seed, so it trains on the same composites; else 1).")
+    @Option(parsing: .unconditional, help: "Seed of the composites, the initial parameters, the batch order and random weights (default: the --from checkpoint's seed, so it trains on the same composites; else 1).")
     var seed: UInt64?
 
     @Option(help: "Start from this MultiLeNet checkpoint's parameters instead of a fresh initialisation: fine-tuning, e.g. a few epochs of mgda from an ls checkpoint (ParetoOptimize of the seed by SGD, before pareto expand).")
@@ -59,25 +59,25 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint file to write (.safetensors).")
     var out: String
 
-    @Option(help: "Images per mini-batch.")
+    @Option(parsing: .unconditional, help: "Images per mini-batch.")
     var batchSize = 256
 
     @Option(help: "Optimizer: sgd (with momentum) or adam.")
     var optimizer: OptimizerName = .adam
 
-    @Option(help: "Base learning rate (default: 0.001 for adam, 0.01 for sgd).")
+    @Option(parsing: .unconditional, help: "Base learning rate (default: 0.001 for adam, 0.01 for sgd).")
     var learningRate: Double?
 
-    @Option(help: "SGD momentum.")
+    @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum = 0.9
 
     @Option(help: "Learning-rate schedule: constant, cosine (annealed to 0 over the epochs) or step.")
     var schedule: ScheduleName = .constant
 
-    @Option(help: "Step schedule: epochs between decays.")
+    @Option(parsing: .unconditional, help: "Step schedule: epochs between decays.")
     var stepEvery = 5
 
-    @Option(help: "Step schedule: decay factor.")
+    @Option(parsing: .unconditional, help: "Step schedule: decay factor.")
     var stepFactor = 0.1
 
     @Option(help: "Arithmetic: float32 or float64.")

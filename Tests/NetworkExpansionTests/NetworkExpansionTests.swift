@@ -213,7 +213,8 @@ final class NetworkExpansionTests: XCTestCase {
         let data = try data()
         let x0 = try trainedParameters(data)
         let whole = try temporaryDirectory("whole"), killed = try temporaryDirectory("killed")
-        let reference = try NetworkExpansion(data: data, options: options(), directory: whole).run(from: x0).front
+        let referenceResult = try NetworkExpansion(data: data, options: options(), directory: whole).run(from: x0)
+        let reference = referenceResult.front
 
         let interrupted = try NetworkExpansion(data: data, options: options(), directory: killed)
         interrupted.onSaved = { id in if id == 3 { throw Killed() } }
@@ -224,7 +225,31 @@ final class NetworkExpansionTests: XCTestCase {
         var other = options()
         other.expansion.stepSize = 0.2
         XCTAssertThrowsError(try NetworkExpansion(data: data, options: other, directory: killed).resume())
-        let resumed = try NetworkExpansion(data: data, options: options(), directory: killed).resume().front
+        // Other data (another seed of the same sizes and name) or another input network: refused.
+        let otherTrain = try MultiDigitDataset(digits: SyntheticDigits.make(count: data.train.count, seed: 77), seed: 11, side: 14)
+        var relabelled = otherTrain
+        relabelled.composite = data.train.composite
+        let otherData = try NetworkObjectiveData(model: model, train: relabelled, test: data.test, hvpBatchSize: 96, hvpSeed: 3, chunkSize: 64)
+        XCTAssertThrowsError(try NetworkExpansion(data: otherData, options: options(), directory: killed).resume()) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "train_data")
+        }
+        XCTAssertThrowsError(try NetworkExpansion(data: data, options: options(), directory: killed).resume(input: x0.map { $0 + 1e-3 })) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "input")
+        }
+        var otherReference = options()
+        otherReference.reference = [9, 9]
+        XCTAssertThrowsError(try NetworkExpansion(data: data, options: otherReference, directory: killed).resume()) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "reference")
+        }
+        let resumedResult = try NetworkExpansion(data: data, options: options(), directory: killed).resume(input: x0)
+        let resumed = resumedResult.front
+        // front.json repeats byte for byte (timings are in timing.json).
+        XCTAssertEqual(
+            try Data(contentsOf: killed.appendingPathComponent("front.json")), try Data(contentsOf: whole.appendingPathComponent("front.json")))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: killed.appendingPathComponent("timing.json").path))
 
         XCTAssertEqual(resumed.points.count, reference.points.count)
         for (a, b) in zip(resumed.points, reference.points) {
@@ -241,7 +266,7 @@ final class NetworkExpansionTests: XCTestCase {
         XCTAssertEqual(resumed.evaluations, reference.evaluations)
         XCTAssertEqual(resumed.candidates, reference.candidates)
         XCTAssertEqual(resumed.hypervolumeAfter, reference.hypervolumeAfter)
-        XCTAssertEqual(resumed.timing?.minresIterations, reference.timing?.minresIterations)
+        XCTAssertEqual(resumedResult.timing.minresIterations, referenceResult.timing.minresIterations)
     }
 
     /// The gradient-direction run takes no HVPs; the weighted-sum baseline spends exactly its
