@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// How one composite image was made: which source digits, pasted where.
@@ -114,6 +115,15 @@ public struct MultiDigitDataset: Sendable {
         }
         guard count == 0 || sourceCount > 0 else {
             throw DatasetError.invalidArgument(operation: operation, reason: "\(count) composites requested from an empty source")
+        }
+        // The images alone take count·side²·4 bytes; refuse what cannot fit instead of letting
+        // the allocation abort the process.
+        let (pixels, overflow) = count.multipliedReportingOverflow(by: side * side)
+        let limit = ProcessInfo.processInfo.physicalMemory / 2
+        guard !overflow, UInt64(pixels) <= limit / 4 else {
+            throw DatasetError.invalidArgument(
+                operation: operation,
+                reason: "\(count) composites of \(side)×\(side) need more than half of this machine's \(ProcessInfo.processInfo.physicalMemory >> 30) GiB of memory")
         }
 
         var recipes: [CompositeRecipe] = []

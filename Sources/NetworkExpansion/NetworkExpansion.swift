@@ -276,7 +276,11 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         }
         var requested = configuration
         if let input { requested["input"] = ContentDigest.of(input) }
-        for key in requested.keys.sorted() where record.configuration[key] != requested[key] {
+        // Options first, then the digests they imply, so the message names the direct cause
+        // (another --train-size changes the composites' digest too).
+        let digests = ["train_data", "test_data", "hvp_batch", "input"]
+        for key in requested.keys.filter({ !digests.contains($0) }).sorted() + digests.filter(requested.keys.contains)
+        where record.configuration[key] != requested[key] {
             throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: requested[key]!)
         }
         if options.method == .weightedSum {

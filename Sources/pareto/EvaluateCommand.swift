@@ -44,6 +44,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Direction v1,…,vn of the Hessian-vector product H(α)·v (with --weights).")
     var along: RealList?
 
+    @Flag(help: "With --problem: project an --at point outside the problem's box onto it (with a note) instead of refusing it.")
+    var clip = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -84,7 +87,8 @@ struct EvaluateCommand: ParsableCommand {
         guard at.values.count == objective.parameterCount else {
             throw ValidationError("--at has \(at.values.count) values, \(objective.name) has \(objective.parameterCount) variables")
         }
-        let (values, jacobian) = try objective.valuesAndJacobian(at: at.values)
+        let point = try ExpandCommand.insideBox(at.values, of: objective, clip: clip, option: "--at")
+        let (values, jacobian) = try objective.valuesAndJacobian(at: point)
         var product: [Double]? = nil
         if let weights, let along {
             guard weights.values.count == objective.objectiveCount else {
@@ -93,7 +97,7 @@ struct EvaluateCommand: ParsableCommand {
             guard along.values.count == objective.parameterCount else {
                 throw ValidationError("--along has \(along.values.count) values, \(objective.name) has \(objective.parameterCount) variables")
             }
-            product = try objective.hessianVectorProduct(at: at.values, along: along.values, weights: weights.values).product
+            product = try objective.hessianVectorProduct(at: point, along: along.values, weights: weights.values).product
         }
         if json {
             try printJSON(Output(objectives: values, jacobian: jacobian, hvp: product))
@@ -102,10 +106,6 @@ struct EvaluateCommand: ParsableCommand {
             print("objectives: \(formatted(values, digits: 12))")
             for (i, row) in jacobian.enumerated() { print("∇f\(i + 1):        \(formatted(row, digits: 12))") }
             if let product { print("H(α)·v:     \(formatted(product, digits: 12))") }
-            if let bounds = objective.bounds,
-               let i = at.values.indices.first(where: { at.values[$0] < bounds.lower[$0] || at.values[$0] > bounds.upper[$0] }) {
-                print("note: x\(i + 1) = \(at.values[i]) is outside the problem's box [\(bounds.lower[i]), \(bounds.upper[i])]")
-            }
         }
     }
 

@@ -31,6 +31,7 @@ enum ExitStatus: Int32, CaseIterable {
     static func classify(_ error: any Error) -> ExitStatus? {
         switch error {
         case is ValidationError: return nil
+        case let error as CommandLineError: return error.status
         case let error as RunLockError:
             switch error { case .locked: return .cannotCreateOutput }
         case is InterruptedError: return .interrupted

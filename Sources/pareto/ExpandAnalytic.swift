@@ -16,6 +16,7 @@ extension ExpandCommand {
         guard start.count == benchmark.parameterCount else {
             throw ValidationError("--from has \(start.count) values, \(benchmark.name) has \(benchmark.parameterCount) variables")
         }
+        start = try Self.insideBox(start, of: benchmark, clip: clip, option: "--from")
         if let reference, reference.values.count != benchmark.objectiveCount {
             throw ValidationError("--reference has \(reference.values.count) values, \(benchmark.name) has \(benchmark.objectiveCount) objectives")
         }
@@ -65,5 +66,20 @@ extension ExpandCommand {
         print("evaluations:        \(e.objectives) objectives, \(e.gradients) gradients, \(e.hvps) HVPs (+\(result.curveEvaluations.objectives) objective evaluations for the curve)")
         print(String(format: "time:               %.2f s", Date().timeIntervalSince(clock)))
         print("wrote:              \(directory.appendingPathComponent("front.json").path), front.csv")
+    }
+
+    /// `x` if it lies in `problem`'s box; with `clip`, its projection onto the box (said on
+    /// standard error); otherwise a usage error naming the first coordinate outside.
+    static func insideBox(_ x: [Double], of problem: any BenchmarkProblem, clip: Bool, option: String) throws -> [Double] {
+        guard let bounds = problem.bounds,
+              let i = x.indices.first(where: { x[$0] < bounds.lower[$0] || x[$0] > bounds.upper[$0] })
+        else { return x }
+        guard clip else {
+            throw ValidationError(
+                "\(option): x\(i + 1) = \(x[i]) is outside \(problem.name)'s box [\(bounds.lower[i]), \(bounds.upper[i])]; pass --clip to project the point onto the box")
+        }
+        let projected = x.indices.map { min(max(x[$0], bounds.lower[$0]), bounds.upper[$0]) }
+        FileHandle.standardError.write(Data("note: \(option) projected onto \(problem.name)'s box (--clip)\n".utf8))
+        return projected
     }
 }

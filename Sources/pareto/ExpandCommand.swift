@@ -74,6 +74,9 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Samples of the continuous front, evenly spaced t in [-1, 1] (default 1001 for problems, 21 for networks, each a test evaluation).")
     var curveSamples: Int?
 
+    @Flag(help: "Analytic problems: project a --from point outside the problem's box onto it (with a note) instead of refusing it.")
+    var clip = false
+
     @Option(parsing: .unconditional, help: "Seed of the random β draws (runs are reproducible bit-for-bit).")
     var seed: UInt64 = 1
 
@@ -121,28 +124,47 @@ struct ExpandCommand: ParsableCommand {
     func resolved<T>(_ value: T?, problem analytic: T, network: T) -> T { value ?? (isNetwork ? network : analytic) }
 
     func validate() throws {
-        guard directions >= 1 else { throw ValidationError("--directions must be at least 1") }
-        guard points >= 1 else { throw ValidationError("--points must be at least 1") }
-        let step = resolved(stepSize, problem: 0.05, network: 0.1)
-        guard step > 0, step.isFinite else { throw ValidationError("--step-size must be positive") }
-        guard minresIterations >= 1 else { throw ValidationError("--minres-iterations must be at least 1") }
-        guard resolved(damping, problem: 0, network: 0.1) >= 0 else { throw ValidationError("--damping must be non-negative") }
-        guard resolved(curveSamples, problem: 1001, network: 21) >= 2 else { throw ValidationError("--curve-samples must be at least 2") }
-        guard resolved(optimizeSteps, problem: 200, network: 5) >= 0 else { throw ValidationError("--optimize-steps must be non-negative") }
+        try Check.count(directions, "--directions", atLeast: 1, atMost: 1_000)
+        try Check.count(points, "--points", atLeast: 1, atMost: 100_000)
+        try Check.positive(resolved(stepSize, problem: 0.05, network: 0.1), "--step-size")
+        try Check.count(minresIterations, "--minres-iterations", atLeast: 1, atMost: 100_000)
+        try Check.positive(minresTolerance, "--minres-tolerance")
+        try Check.nonNegative(resolved(damping, problem: 0, network: 0.1), "--damping")
+        try Check.count(resolved(curveSamples, problem: 1001, network: 21), "--curve-samples", atLeast: 2, atMost: 1_000_000)
+        try Check.count(resolved(optimizeSteps, problem: 200, network: 5), "--optimize-steps", atLeast: 0, atMost: 1_000_000)
+        try Check.positive(resolved(optimizeStepSize, problem: 0.5, network: 0.1), "--optimize-step-size")
+        try Check.nonNegative(resolved(stationarityTolerance, problem: 1e-8, network: 0.05), "--stationarity-tolerance")
+        if let seedWeights, seedWeights.values.contains(where: { $0 < 0 }) || seedWeights.values.allSatisfy({ $0 == 0 }) {
+            throw ValidationError("--seed-weights must be non-negative and not all zero, got \(seedWeights)")
+        }
         switch try mode() {
         case .analytic:
             guard method != .weightedSum else { throw ValidationError("--method weighted-sum is the network baseline; use tangent or gradient with --problem") }
+            guard !network.resume else { throw ValidationError("--resume continues a network run; analytic runs are rerun (they take seconds)") }
         case .network:
             guard seedMethod == .mgda, seedWeights == nil else {
                 throw ValidationError("--seed-method and --seed-weights apply to analytic problems; a network seed is brought to the front by MGDA (--seed-steps)")
             }
+            guard !clip else { throw ValidationError("--clip applies to analytic problems (a box-constrained start)") }
             try network.validate()
         case .materialize:
             break
         }
     }
 
+    /// The paths of the mode, checked before any data is loaded or anything is computed.
+    func checkPaths() throws {
+        switch try mode() {
+        case .analytic: try Check.outputDirectory(out, "--out")
+        case .network(let checkpoint):
+            try Check.inputFile(checkpoint, "--from")
+            try Check.outputDirectory(out, "--out")
+        case .materialize: try Check.outputFile(out, "--out")
+        }
+    }
+
     func run() throws {
+        try checkPaths()
         switch try mode() {
         case .analytic(let problem): try runAnalytic(problem)
         case .network(let checkpoint): try runNetwork(checkpoint)
@@ -229,12 +251,12 @@ struct NetworkExpandOptions: ParsableArguments {
     var at: String?
 
     func validate() throws {
-        guard hvpBatch >= 1 else { throw ValidationError("--hvp-batch must be at least 1") }
-        guard chunkSize >= 1 else { throw ValidationError("--chunk-size must be at least 1") }
-        guard seedSteps >= 0 else { throw ValidationError("--seed-steps must be non-negative") }
-        guard referenceScale > 0 else { throw ValidationError("--reference-scale must be positive") }
-        if let budget, budget < 1 { throw ValidationError("--budget must be at least 1") }
-        guard weightedSumStepSize > 0 else { throw ValidationError("--weighted-sum-step-size must be positive") }
+        try Check.count(hvpBatch, "--hvp-batch", atLeast: 1)
+        try Check.count(chunkSize, "--chunk-size", atLeast: 1)
+        try Check.count(seedSteps, "--seed-steps", atLeast: 0, atMost: 1_000_000)
+        try Check.positive(referenceScale, "--reference-scale")
+        if let budget { try Check.count(budget, "--budget", atLeast: 1, atMost: 1_000_000_000) }
+        try Check.positive(weightedSumStepSize, "--weighted-sum-step-size")
     }
 
     /// `t` from `t=0.3` or `0.3` (`nil` if it is neither).

@@ -10,7 +10,8 @@ extension ExpandCommand {
         do {
             chain = try NetworkChain(directory: URL(fileURLWithPath: run, isDirectory: true))
         } catch NetworkRunError.noRun(let path) {
-            throw ValidationError("--from \(path) holds no finished network run (no front.json); --at reads a run directory")
+            throw CommandLineError(
+                description: "--from \(path) holds no finished network run (no front.json); --at reads a run directory", status: .missingInput)
         }
         let checkpoint: Checkpoint
         do {

@@ -56,6 +56,13 @@ extension ExpandCommand {
             detail += "  \(update.candidates) candidates"
             progress.update(done: update.accepted, total: update.target, unit: "points", detail: detail)
         }
+        // Ctrl-C: stop after the point being computed is saved, and say how to go on.
+        let interrupt = InterruptRequest()
+        expansion.onSaved = { id in
+            if interrupt.isRequested {
+                throw InterruptedError(advice: "points 0…\(id) are saved in \(directory.path); continue with the same command and --resume")
+            }
+        }
         let result: NetworkExpansionResult
         do {
             result = network.resume ? try expansion.resume(input: checkpoint.parameters) : try expansion.run(from: checkpoint.parameters)

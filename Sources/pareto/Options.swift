@@ -21,8 +21,8 @@ struct DataOptions: ParsableArguments {
     var data: String?
 
     func validate() throws {
-        if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be at least 1") }
-        if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1") }
+        if let trainSize { try Check.count(trainSize, "--train-size", atLeast: 1) }
+        if let testSize { try Check.count(testSize, "--test-size", atLeast: 1) }
     }
 
     /// `--dataset`, else the one recorded in `metadata` (`pareto train` records it), else MultiMNIST.
@@ -45,19 +45,30 @@ struct DataOptions: ParsableArguments {
     }
 }
 
+/// A library error restated in terms of the command line's options, keeping its exit status.
+struct CommandLineError: Error, CustomStringConvertible {
+    let description: String
+    let status: ExitStatus
+}
+
 /// The command line's reading of the network-run errors: the same facts, in terms of its options.
-func commandLineError(_ error: NetworkRunError) -> ValidationError {
+func commandLineError(_ error: NetworkRunError) -> CommandLineError {
+    let status = ExitStatus.classify(error) ?? .usage
     switch error {
     case .existingRun(let path):
-        return ValidationError("--out \(path) already holds a run (state.json): add --resume to continue it, or choose another --out")
+        return CommandLineError(
+            description: "--out \(path) already holds a run (state.json): add --resume to continue it, or choose another --out", status: status)
     case .noRun(let path):
-        return ValidationError("--resume: \(path) holds no run to continue (no state.json)")
+        return CommandLineError(description: "--resume: \(path) holds no run to continue (no state.json)", status: status)
     case .incompatibleResume(let key, let saved, let requested):
         let irregular = ["train_images": "--train-size", "test_images": "--test-size", "hvp_images": "--hvp-batch",
-                         "architecture": "--from (architecture)"]
+                         "architecture": "--from (architecture)", "input": "--from (the input network)",
+                         "train_data": "--dataset/--data/--data-seed (the training composites)",
+                         "test_data": "--dataset/--data/--data-seed (the test composites)", "hvp_batch": "--seed (the HVP mini-batch)"]
         let option = irregular[key] ?? "--" + key.replacingOccurrences(of: "_", with: "-")
-        return ValidationError("cannot --resume: the run was started with \(option) \(saved), this command gives \(requested)")
+        return CommandLineError(
+            description: "cannot --resume: the run was started with \(option) \(saved), this command gives \(requested)", status: status)
     case .unsupported, .noChain, .corruptState:
-        return ValidationError(error.description)
+        return CommandLineError(description: error.description, status: status)
     }
 }

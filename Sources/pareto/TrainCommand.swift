@@ -90,16 +90,20 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let weights, method == .mgda || method == .rlw {
             throw ValidationError("--weights \(weights) has no meaning for --method \(method.rawValue)")
         }
-        let directory = URL(fileURLWithPath: out).deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("--out \(out): directory \(directory.path) does not exist")
+        try Check.count(epochs, "--epochs", atLeast: 1, atMost: 100_000)
+        try Check.count(batchSize, "--batch-size", atLeast: 1)
+        try Check.positive(dualLearningRate, "--dual-learning-rate")
+        if let learningRate { try Check.positive(learningRate, "--learning-rate") }
+        guard momentum.isFinite, momentum >= 0, momentum < 1 else { throw ValidationError("--momentum must lie in [0, 1), got \(momentum)") }
+        try Check.count(stepEvery, "--step-every", atLeast: 1)
+        try Check.positive(stepFactor, "--step-factor")
+        if let weights, weights.values.contains(where: { $0 < 0 }) || weights.values.allSatisfy({ $0 == 0 }) {
+            throw ValidationError("--weights must be non-negative and not all zero, got \(weights)")
         }
+        guard !out.isEmpty else { throw ValidationError("--out must name a file, got an empty path") }
     }
 
     func trainingConfiguration(seed: UInt64) -> TrainingConfiguration {
@@ -124,6 +128,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Paths first: a bad one fails now, not after the training.
+        if let from { try Check.inputFile(from, "--from") }
+        try Check.outputFile(out, "--out")
         switch precision {
         case .float32: try run(Float.self)
         case .float64: try run(Double.self)
