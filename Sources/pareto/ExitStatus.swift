@@ -29,8 +29,13 @@ enum ExitStatus: Int32, CaseIterable {
     /// The status for `error`, or `nil` for the argument parser's own errors (help, parse
     /// errors, `ValidationError`: it exits with 0 or 64 itself).
     static func classify(_ error: any Error) -> ExitStatus? {
+        // The argument parser's own errors (help requests, parse errors, CleanExit, ExitCode,
+        // ValidationError) keep its handling and statuses.
+        if error is ValidationError || error is CleanExit || error is ExitCode
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            return nil
+        }
         switch error {
-        case is ValidationError: return nil
         case let error as CommandLineError: return error.status
         case let error as RunLockError:
             switch error { case .locked: return .cannotCreateOutput }

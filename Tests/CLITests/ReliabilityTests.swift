@@ -52,6 +52,16 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertFalse(run.error.contains("NSCocoaErrorDomain"), run.error, file: file, line: line)
     }
 
+    /// Help is a success, an unknown subcommand a usage error.
+    func testHelpAndUsageStatuses() throws {
+        for arguments in [["--help"], [], ["expand", "--help"], ["train", "--help"], ["evaluate", "--help"]] {
+            let run = try pareto(arguments)
+            XCTAssertEqual(run.status, 0, "pareto \(arguments): \(run.error)")
+            XCTAssertTrue((run.output + run.error).contains("USAGE"), "pareto \(arguments)")
+        }
+        XCTAssertEqual(try pareto(["no-such-command"]).status, 64)
+    }
+
     /// Negative numbers are values, not options, in the documented space-separated form.
     func testNegativeNumbersAreOptionValues() throws {
         let run = try pareto(["evaluate", "--problem", "zdt2-variant", "--at", "-2.5,1.77,0", "--weights", "0.5,0.5", "--along", "-1,0,0", "--json"])
