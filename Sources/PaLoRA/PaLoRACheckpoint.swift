@@ -52,7 +52,7 @@ public struct PaLoRACheckpoint: Sendable, Equatable {
     public var options: PaLoRAFileOptions
     /// The family's evaluation, if made.
     public var family: PaLoRAFamilyEvaluation?
-    /// Further metadata (tasks, seed, …); `method`/`architecture` are set on writing.
+    /// Further metadata (tasks, seed, …); `method` is `palora` and `architecture` `MultiLeNet`.
     public var metadata: CheckpointMetadata
 
     /// The metadata keys of the options and the family.
@@ -75,6 +75,8 @@ public struct PaLoRACheckpoint: Sendable, Equatable {
         self.options = options ?? PaLoRAFileOptions(adapters: adapters.configuration)
         self.family = family
         self.metadata = metadata
+        self.metadata.method = "palora"
+        self.metadata.architecture = MultiLeNet().architecture
         _ = try baseCheckpoint()
     }
 
@@ -85,8 +87,6 @@ public struct PaLoRACheckpoint: Sendable, Equatable {
 
     private func baseCheckpoint() throws -> Checkpoint {
         var base = metadata
-        base.method = "palora"
-        base.architecture = MultiLeNet().architecture
         base.other[Self.optionsKey] = try Self.json(options)
         base.other[Self.familyKey] = try family.map(Self.json)
         return try Checkpoint(layout: adapters.baseLayout, parameters: parameters.base, precision: precision, metadata: base)
