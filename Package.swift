@@ -89,6 +89,7 @@ let package = Package(
             name: "zdt2-expansion-example", dependencies: ["ParetoKit"], path: "examples/ZDT2Expansion"),
         .executableTarget(
             name: "null-space-example", dependencies: ["ParetoKit"], path: "examples/NullSpace"),
+        .executableTarget(name: "palora-example", dependencies: ["ParetoKit"], path: "examples/PaLoRA"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),

@@ -9,6 +9,7 @@ public enum PaLoRAError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A PaLoRA file whose tensors or metadata do not match what it declares.
     case invalidFile(String)
 
+    /// A sentence naming the problem.
     public var description: String {
         switch self {
         case .invalidConfiguration(let reason): return "invalid PaLoRA configuration: \(reason)"

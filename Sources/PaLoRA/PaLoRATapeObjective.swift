@@ -24,7 +24,9 @@ public struct PaLoRATapeObjective<Model: MultiTaskModel, Scalar: BLASScalar>: Ve
     /// One label array per task.
     public let labels: [[Int]]
 
+    /// `|p|`, or `|θ₀| + |p|` when the base is trained.
     public var parameterCount: Int { adapters.parameterCount + (frozenBase == nil ? model.layout.parameterCount : 0) }
+    /// One objective per task.
     public var objectiveCount: Int { model.taskCount }
 
     /// - Throws: ``PaLoRAError`` if the adapters are not on the model's layout, or the
@@ -47,6 +49,7 @@ public struct PaLoRATapeObjective<Model: MultiTaskModel, Scalar: BLASScalar>: Ve
         self.labels = labels
     }
 
+    /// Records `W(λ)` per adapted layer, `θ(λ)`, the logits and the per-task mean cross-entropies.
     public func objectives(_ x: Variable<Scalar>) throws -> Variable<Scalar> {
         let tape = x.tape
         let baseCount = model.layout.parameterCount

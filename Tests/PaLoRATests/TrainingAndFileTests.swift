@@ -230,6 +230,25 @@ final class TrainingAndFileTests: XCTestCase {
         }
     }
 
+    /// A NaN in the parameters stops a step with Training's divergence error.
+    func testNonFiniteLossThrowsDivergence() throws {
+        let (train, _) = try smallData()
+        let batch: MultiDigitBatch<Float> = try train.batch(0..<8)
+        let trainer = try PaLoRATrainer(configuration: PaLoRATrainingConfiguration()) { (b: MultiDigitBatch<Float>) in
+            try FusedMultiLeNetLoss(images: b.images, labels: b.labels)
+        }
+        var parameters = try trainer.initialParameters()
+        parameters.base[3] = .nan
+        var optimizers = PaLoRAOptimizers(kind: .adamDefault, parameters: parameters)
+        let objective = try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels)
+        XCTAssertThrowsError(
+            try trainer.step(&parameters, optimizers: &optimizers, objective: objective, rays: [[0.5, 0.5]], learningRate: 1e-3, trainsBase: true, position: (2, 7))
+        ) { error in
+            guard case TrainingError.nonFiniteLoss(let epoch, let batch, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual([epoch, batch], [2, 7])
+        }
+    }
+
     func testBadFilesThrow() throws {
         let adapters = try PaLoRAAdapters()
         let parameters = PaLoRAParameters<Float>(base: ParameterInitialization.pytorchDefault(layout: MultiLeNet.parameterLayout, seed: 1), adapters: adapters.initialAdapters(seed: 1))
