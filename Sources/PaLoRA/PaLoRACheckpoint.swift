@@ -15,6 +15,8 @@ public struct PaLoRAFileOptions: Sendable, Equatable, Codable {
     public var freezeBaseAfter: Int?
     /// LORPMAN regulariser.
     public var orthogonality: OrthogonalityRegularizer?
+    /// The number of adapter parameters (the overhead over the base), set by ``PaLoRACheckpoint``.
+    public var adapterParameterCount: Int?
     /// Base and adapter learning rates, epochs, batch size, seed.
     public var learningRate: Double?, adapterLearningRate: Double?, epochs: Int?, batchSize: Int?, seed: UInt64?
 
@@ -73,6 +75,10 @@ public struct PaLoRACheckpoint: Sendable, Equatable {
         self.parameters = PaLoRAParameters(base: parameters.base.map { Double($0) }, adapters: parameters.adapters.map { Double($0) })
         precision = S.self == Float.self ? .float32 : .float64
         self.options = options ?? PaLoRAFileOptions(adapters: adapters.configuration)
+        guard self.options.adapters == adapters.configuration else {
+            throw PaLoRAError.invalidConfiguration("options describe \(self.options.adapters), the adapters are \(adapters.configuration)")
+        }
+        self.options.adapterParameterCount = adapters.parameterCount
         self.family = family
         self.metadata = metadata
         self.metadata.method = "palora"

@@ -218,6 +218,7 @@ final class TrainingAndFileTests: XCTestCase {
         XCTAssertTrue(loaded == file, "the file does not read back equal")
         XCTAssertTrue(loaded.parameters(as: Float.self) == result.parameters, "parameters changed on the round trip")
         XCTAssertEqual(loaded.options.schedule, configuration.schedule)
+        XCTAssertEqual(loaded.options.adapterParameterCount, 3_030)
 
         for point in loaded.family!.points + loaded.family!.pseudoPreferences {
             let plainURL = directory.appendingPathComponent("theta.safetensors")
