@@ -113,6 +113,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
         .testTarget(
             name: "PaLoRATests",
-            dependencies: ["PaLoRA", "Autodiff", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
+            dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
     ]
 )
