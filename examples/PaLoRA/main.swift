@@ -6,7 +6,7 @@
 //
 //     swift run -c release palora-example --from ls.safetensors [--scale=A] [--rays=M] [--epochs=E]
 //         [--adapt=encoder|all] [--schedule=annealed|paper|fixed|dirichlet] [--orthogonality=W]
-//         [--train-size=N] [--seed=S] [--out=DIR]
+//         [--adapter-lr-factor=F] [--train-size=N] [--seed=S] [--out=DIR]
 //     swift run -c release palora-example --scratch [--epochs=10] [--freeze-after=E] …
 //
 // Data as `pareto train`: MultiMNIST composites from the default MNIST selection.
@@ -23,7 +23,8 @@ for argument in CommandLine.arguments.dropFirst() {
         positional.append(argument)
     }
 }
-let known: Set = ["from", "scratch", "scale", "rays", "epochs", "adapt", "schedule", "orthogonality", "train-size", "seed", "out", "freeze-after"]
+let known: Set = ["from", "scratch", "scale", "rays", "epochs", "adapt", "schedule", "orthogonality", "train-size", "seed", "out", "freeze-after",
+             "adapter-lr-factor"]
 if let unknown = options.keys.first(where: { !known.contains($0) }) {
     FileHandle.standardError.write(Data("unknown option --\(unknown)\n".utf8))
     exit(2)
@@ -51,7 +52,8 @@ do {
     if let from = options["from"] {
         let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: from), model: model)
         configuration = try PaLoRATrainingConfiguration.expansion(
-            of: checkpoint.metadata, adapters: adapters, schedule: schedule, epochs: Int(number("epochs", 4)), seed: seed)
+            of: checkpoint.metadata, adapters: adapters, schedule: schedule, epochs: Int(number("epochs", 4)),
+            adapterLearningRateFactor: number("adapter-lr-factor", 1), seed: seed)
         base = checkpoint.parameters(as: Float.self)
         checkpointLoss = checkpoint.metadata.metrics?.testLoss
     } else {
