@@ -174,6 +174,8 @@ public struct PaLoRAAdapters: Sendable, Equatable {
     /// `θ(λ) = θ₀ + (a/r) Σₜ λₜ Bₜ Aₜ` on the adapted weights (eq. 2), the other entries of
     /// `θ₀` (biases, unadapted layers) unchanged: a plain parameter vector of ``baseLayout``.
     /// - Throws: ``PaLoRAError`` on wrong lengths or a non-finite preference.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func materialize<S: BLASScalar>(base: [S], adapters p: [S], preference: [Double]) throws -> [S] {
         try check(base, "base parameters", baseLayout.parameterCount)
         try check(p, "adapter parameters", parameterCount)
@@ -185,6 +187,8 @@ public struct PaLoRAAdapters: Sendable, Equatable {
 
     /// `J v`, the tangent of `θ(λ)` along `(v₀, v_p)`: `v₀ + c Σₜ λₜ (Ḃₜ Aₜ + Bₜ Ȧₜ)` (`v₀ = 0`
     /// for a frozen base).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func tangent<S: BLASScalar>(baseTangent: [S]?, adapters p: [S], adapterTangent v: [S], preference: [Double]) -> [S] {
         var thetaDot = baseTangent ?? [S](repeating: 0, count: baseLayout.parameterCount)
         accumulateProducts(into: &thetaDot, left: v, right: p, preference: preference)
@@ -193,6 +197,8 @@ public struct PaLoRAAdapters: Sendable, Equatable {
     }
 
     /// `θ[W] += c λₜ B(left) A(right)` for every layer and task.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func accumulateProducts<S: BLASScalar>(into theta: inout [S], left: [S], right: [S], preference: [Double]) {
         let c = configuration.scaling
         theta.withUnsafeMutableBufferPointer { w in
@@ -218,6 +224,8 @@ public struct PaLoRAAdapters: Sendable, Equatable {
     ///
     /// With the factors `p` replaced by a tangent `v_p` the same formulas give the bilinear
     /// term of the adapter Hessian, `c λₜ Ḃₜᵀ Ḡ` and `c λₜ Ḡ Ȧₜᵀ` (see ``PaLoRAObjective``).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func pullBack<S: BLASScalar>(gradient g: [S], adapters p: [S], preference: [Double], into result: inout [S]) throws {
         try check(g, "parameter gradient", baseLayout.parameterCount)
         try check(p, "adapter parameters", parameterCount)

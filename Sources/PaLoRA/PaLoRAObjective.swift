@@ -83,6 +83,8 @@ public final class PaLoRAObjective<Inner: DifferentiableVectorFunction>: Differe
     }
 
     /// `Jᵀ g`: the chain rule from a base-space vector to `x`-space.
+    @_specialize(where Inner == FusedMultiLeNetLoss<Float>)
+    @_specialize(where Inner == FusedMultiLeNetLoss<Double>)
     private func pullBack(_ g: [Scalar], factors: [Scalar]) throws -> [Scalar] {
         var result = [Scalar](repeating: 0, count: adapters.parameterCount)
         try adapters.pullBack(gradient: g, adapters: factors, preference: preference, into: &result)
@@ -102,6 +104,8 @@ public final class PaLoRAObjective<Inner: DifferentiableVectorFunction>: Differe
     }
 
     /// `f(θ(λ))` and `∇_x (αᵀ f)`.
+    @_specialize(where Inner == FusedMultiLeNetLoss<Float>)
+    @_specialize(where Inner == FusedMultiLeNetLoss<Double>)
     public func valuesAndWeightedGradient(at x: [Scalar], weights: [Scalar]) throws -> (values: [Scalar], gradient: [Scalar]) {
         let factors = try split(x).factors
         let (values, g) = try inner.valuesAndWeightedGradient(at: materialize(x), weights: weights)
@@ -109,6 +113,8 @@ public final class PaLoRAObjective<Inner: DifferentiableVectorFunction>: Differe
     }
 
     /// `f`, `∇_x(αᵀf)` and `∇²_x(αᵀf) v` (see the type's formulas).
+    @_specialize(where Inner == FusedMultiLeNetLoss<Float>)
+    @_specialize(where Inner == FusedMultiLeNetLoss<Double>)
     public func hessianVectorProduct(at x: [Scalar], along v: [Scalar], weights: [Scalar]) throws -> HessianVectorProduct<Scalar> {
         let (base, factors) = try split(x)
         let (baseTangent, factorTangent) = try split(v)
@@ -122,6 +128,8 @@ public final class PaLoRAObjective<Inner: DifferentiableVectorFunction>: Differe
     }
 
     /// `Jᵀ h` plus the bilinear term (the gradient `g` pulled back through the tangent factors).
+    @_specialize(where Inner == FusedMultiLeNetLoss<Float>)
+    @_specialize(where Inner == FusedMultiLeNetLoss<Double>)
     private func combine(product h: [Scalar], gradient g: [Scalar], factors: [Scalar], factorTangent: [Scalar]) throws -> [Scalar] {
         var result = try pullBack(h, factors: factors)
         var bilinear = [Scalar](repeating: 0, count: adapters.parameterCount)

@@ -109,6 +109,8 @@ public struct PaLoRATrainer<Inner: DifferentiableVectorFunction> {
     /// One optimisation step on one batch's objective with the rays `rays`.
     /// - Throws: ``TrainingError/nonFiniteLoss(epoch:batch:detail:)`` (with `position`) for a
     ///   non-finite loss, gradient or updated parameter; ``PaLoRAError`` for bad shapes.
+    @_specialize(where Inner == FusedMultiLeNetLoss<Float>)
+    @_specialize(where Inner == FusedMultiLeNetLoss<Double>)
     public func step(
         _ parameters: inout PaLoRAParameters<Scalar>, optimizers: inout PaLoRAOptimizers<Scalar>, objective: Inner,
         rays: [[Double]], learningRate: Double, trainsBase: Bool, position: (epoch: Int, batch: Int) = (0, 0)
@@ -132,7 +134,11 @@ public struct PaLoRATrainer<Inner: DifferentiableVectorFunction> {
             if let bad = values.firstIndex(where: { !$0.isFinite }) { throw diverged("ray \(ray): loss of task \(bad + 1) is \(values[bad])") }
             if let bad = g.firstIndex(where: { !$0.isFinite }) { throw diverged("ray \(ray): non-finite gradient at \(bad)") }
             try adapters.pullBack(gradient: g, adapters: parameters.adapters, preference: ray, into: &adapterGradient)
-            if trainsBase { for i in 0..<g.count { baseGradient[i] += g[i] } }
+            if trainsBase {
+                g.withUnsafeBufferPointer { source in
+                    baseGradient.withUnsafeMutableBufferPointer { Scalar.axpy(count: source.count, alpha: 1, x: source.baseAddress!, y: $0.baseAddress!) }
+                }
+            }
             let doubles = values.map { Double($0) }
             losses.append(doubles)
             total += zip(ray, doubles).reduce(0) { $0 + $1.0 * $1.1 }

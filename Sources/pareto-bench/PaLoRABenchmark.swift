@@ -12,7 +12,9 @@ import ParetoKit
 /// * the exact adapter-space HVP (`PaLoRAObjective`, base frozen) against the full-parameter
 ///   fused HVP — target ≤ 1.5 ×.
 ///
-/// Ratios are medians of interleaved timings; CPU model and OpenBLAS core are printed.
+/// Every body runs once per round, rounds interleaved; ratios of the medians and of the minima
+/// (the least disturbed round, robust on a shared machine) are printed, with the CPU model and
+/// the OpenBLAS core.
 struct PaLoRABenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "palora", abstract: "Time a PaLoRA step against an LS step, and adapter HVPs against full HVPs.")
@@ -57,7 +59,11 @@ struct PaLoRABenchmark: ParsableCommand {
         let vp = (0..<factors.count).map { _ in Float.random(in: -1...1, using: &generator) }
         let weights: [Float] = [0.3, 0.7]
 
-        let timings = try interleavedMedianSeconds(repeats: repeats, [
+        let (_, recordedGradient) = try fused.valuesAndWeightedGradient(at: base, weights: [0.5, 0.5])
+        var overheadParameters = try trainer.initialParameters()
+        var overheadOptimizers = PaLoRAOptimizers(kind: configuration.optimizer, parameters: overheadParameters)
+        let adapters = trainer.adapters
+        let samples = try interleavedSamples(repeats: repeats, [
             {
                 let (_, g) = try fused.valuesAndWeightedGradient(at: lsParameters, weights: [0.5, 0.5])
                 lsOptimizer.step(&lsParameters, gradient: g, learningRate: 1e-3)
@@ -70,7 +76,21 @@ struct PaLoRABenchmark: ParsableCommand {
             },
             { _ = try fused.hessianVectorProduct(at: theta, along: v, weights: weights) },
             { _ = try adapterObjective.hessianVectorProduct(at: factors, along: vp, weights: weights) },
+            { _ = try fused.valuesAndWeightedGradient(at: theta, weights: weights) },
+            {
+                // The step's work besides the M fused sweeps, with a recorded gradient.
+                var adapterGradient = [Float](repeating: 0, count: adapters.parameterCount)
+                var baseGradient = [Float](repeating: 0, count: recordedGradient.count)
+                for ray in stepRays {
+                    _ = try adapters.materialize(base: overheadParameters.base, adapters: overheadParameters.adapters, preference: ray)
+                    try adapters.pullBack(gradient: recordedGradient, adapters: overheadParameters.adapters, preference: ray, into: &adapterGradient)
+                    for i in 0..<baseGradient.count { baseGradient[i] += recordedGradient[i] }
+                }
+                overheadOptimizers.adapters.step(&overheadParameters.adapters, gradient: adapterGradient, learningRate: 2e-3)
+                overheadOptimizers.base.step(&overheadParameters.base, gradient: baseGradient, learningRate: 1e-3)
+            },
         ])
+        let timings = samples.map { $0[$0.count / 2] }, minima = samples.map { $0[0] }
         let (ls, step, expansionStep, fullHVP, adapterHVP) = (timings[0], timings[1], timings[2], timings[3], timings[4])
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
@@ -83,13 +103,31 @@ struct PaLoRABenchmark: ParsableCommand {
         print(String(format: "PaLoRA step, base frozen (expansion): %8.2f ms  = %.2f × LS", expansionStep * 1e3, expansionStep / ls))
         print(String(format: "full-parameter HVP:                   %8.2f ms", fullHVP * 1e3))
         print(String(format: "adapter HVP (exact, bilinear term):   %8.2f ms  = %.2f × full (target ≤ 1.5)", adapterHVP * 1e3, adapterHVP / fullHVP))
+        let (gradient, overhead) = (timings[5], timings[6])
+        print(String(format: "parts: fused gradient %.2f ms; step outside the sweeps (M θ(λ), chain rule, Adam) %.2f ms; "
+                     + "M × gradient + that = %.2f × LS", gradient * 1e3, overhead * 1e3, (Double(rays) * gradient + overhead) / ls))
+        print(String(format: "minima: step %.2f × LS, frozen step %.2f × LS, adapter HVP %.2f × full",
+                     minima[1] / minima[0], minima[2] / minima[0], minima[4] / minima[3]))
         if json {
             print(jsonLine([
                 "cpu": cpu, "blas_core": core, "batch": batch, "rays": rays, "adapt": adapt, "tasks": tasks,
                 "adapter_parameters": trainer.adapters.parameterCount, "ls_step_ms": rounded(ls * 1e3), "palora_step_ms": rounded(step * 1e3),
                 "palora_expansion_step_ms": rounded(expansionStep * 1e3), "step_ratio": rounded(step / ls),
                 "full_hvp_ms": rounded(fullHVP * 1e3), "adapter_hvp_ms": rounded(adapterHVP * 1e3), "hvp_ratio": rounded(adapterHVP / fullHVP),
+                "step_ratio_min": rounded(minima[1] / minima[0]), "gradient_ms": rounded(gradient * 1e3),
+                "step_overhead_ms": rounded(overhead * 1e3), "hvp_ratio_min": rounded(minima[4] / minima[3]),
             ]))
         }
     }
+}
+
+/// The sorted timings of `repeats` rounds in which every body runs once, in order, after one
+/// untimed round.
+private func interleavedSamples(repeats: Int, _ bodies: [() throws -> Void]) throws -> [[Double]] {
+    for body in bodies { try body() }
+    var samples = [[Double]](repeating: [], count: bodies.count)
+    for _ in 0..<repeats {
+        for (index, body) in bodies.enumerated() { samples[index].append(try seconds(body)) }
+    }
+    return samples.map { $0.sorted() }
 }
