@@ -78,6 +78,12 @@ struct PaLoRABenchmark: ParsableCommand {
             { _ = try adapterObjective.hessianVectorProduct(at: factors, along: vp, weights: weights) },
             { _ = try fused.valuesAndWeightedGradient(at: theta, weights: weights) },
             {
+                for _ in 0..<rays {
+                    let (_, g) = try fused.valuesAndWeightedGradient(at: lsParameters, weights: [0.5, 0.5])
+                    lsOptimizer.step(&lsParameters, gradient: g, learningRate: 1e-3)
+                }
+            },
+            {
                 // The step's work besides the M fused sweeps, with a recorded gradient.
                 var adapterGradient = [Float](repeating: 0, count: adapters.parameterCount)
                 var baseGradient = [Float](repeating: 0, count: recordedGradient.count)
@@ -92,6 +98,9 @@ struct PaLoRABenchmark: ParsableCommand {
         ])
         let timings = samples.map { $0[$0.count / 2] }, minima = samples.map { $0[0] }
         let (ls, step, expansionStep, fullHVP, adapterHVP) = (timings[0], timings[1], timings[2], timings[3], timings[4])
+        let (gradient, lsRun, overhead) = (timings[5], timings[6], timings[7])
+        // M LS steps back to back last as long as one PaLoRA step, so both see the same load.
+        let pairedRatio = Double(rays) * step / lsRun
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
@@ -100,10 +109,10 @@ struct PaLoRABenchmark: ParsableCommand {
         print("MultiLeNet, batch \(batch), Float32, adapters on \(adapt) (\(trainer.adapters.parameterCount) parameters), M = \(rays)")
         print(String(format: "LS step (gradient + Adam):            %8.2f ms", ls * 1e3))
         print(String(format: "PaLoRA step, base trained:            %8.2f ms  = %.2f × LS (target ≤ %.1f)", step * 1e3, step / ls, Double(rays) + 0.5))
+        print(String(format: "  against %d LS steps back to back:   %8.2f ms  → %.2f × LS", rays, lsRun * 1e3, pairedRatio))
         print(String(format: "PaLoRA step, base frozen (expansion): %8.2f ms  = %.2f × LS", expansionStep * 1e3, expansionStep / ls))
         print(String(format: "full-parameter HVP:                   %8.2f ms", fullHVP * 1e3))
         print(String(format: "adapter HVP (exact, bilinear term):   %8.2f ms  = %.2f × full (target ≤ 1.5)", adapterHVP * 1e3, adapterHVP / fullHVP))
-        let (gradient, overhead) = (timings[5], timings[6])
         print(String(format: "parts: fused gradient %.2f ms; step outside the sweeps (M θ(λ), chain rule, Adam) %.2f ms; "
                      + "M × gradient + that = %.2f × LS", gradient * 1e3, overhead * 1e3, (Double(rays) * gradient + overhead) / ls))
         print(String(format: "minima: step %.2f × LS, frozen step %.2f × LS, adapter HVP %.2f × full",
@@ -114,7 +123,7 @@ struct PaLoRABenchmark: ParsableCommand {
                 "adapter_parameters": trainer.adapters.parameterCount, "ls_step_ms": rounded(ls * 1e3), "palora_step_ms": rounded(step * 1e3),
                 "palora_expansion_step_ms": rounded(expansionStep * 1e3), "step_ratio": rounded(step / ls),
                 "full_hvp_ms": rounded(fullHVP * 1e3), "adapter_hvp_ms": rounded(adapterHVP * 1e3), "hvp_ratio": rounded(adapterHVP / fullHVP),
-                "step_ratio_min": rounded(minima[1] / minima[0]), "gradient_ms": rounded(gradient * 1e3),
+                "step_ratio_min": rounded(minima[1] / minima[0]), "step_ratio_paired": rounded(pairedRatio), "gradient_ms": rounded(gradient * 1e3),
                 "step_overhead_ms": rounded(overhead * 1e3), "hvp_ratio_min": rounded(minima[4] / minima[3]),
             ]))
         }
