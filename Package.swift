@@ -62,12 +62,16 @@ let package = Package(
         .target(
             name: "NetworkExpansion",
             dependencies: ["LinearAlgebra", "Autodiff", "MultiObjective", "Optimization", "Datasets", "Models", "Training", "Expansion"]),
+        // PaLoRA: Pareto low-rank adapters (a second continuous family).
+        .target(
+            name: "PaLoRA",
+            dependencies: ["CLinearAlgebra", "LinearAlgebra", "Autodiff", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",
             dependencies: [
                 "LinearAlgebra", "Autodiff", "Krylov", "Optimization", "MultiObjective", "Problems", "Safetensors",
-                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion",
+                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "PaLoRA",
             ]),
         .executableTarget(
             name: "pareto",
@@ -85,6 +89,7 @@ let package = Package(
             name: "zdt2-expansion-example", dependencies: ["ParetoKit"], path: "examples/ZDT2Expansion"),
         .executableTarget(
             name: "null-space-example", dependencies: ["ParetoKit"], path: "examples/NullSpace"),
+        .executableTarget(name: "palora-example", dependencies: ["ParetoKit"], path: "examples/PaLoRA"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
@@ -106,5 +111,8 @@ let package = Package(
                 "Datasets", "Training",
             ]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
+        .testTarget(
+            name: "PaLoRATests",
+            dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
     ]
 )

@@ -11,3 +11,4 @@
 @_exported import Training
 @_exported import Expansion
 @_exported import NetworkExpansion
+@_exported import PaLoRA

@@ -8,5 +8,5 @@ struct ParetoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pareto-bench",
         abstract: "Benchmarks of ParetoKit's kernels (run with swift run -c release).",
-        subcommands: [HVPBenchmark.self, MINRESBenchmark.self, HypervolumeBenchmark.self, ZDT2Benchmark.self, TangentStepBenchmark.self])
+        subcommands: [HVPBenchmark.self, MINRESBenchmark.self, HypervolumeBenchmark.self, ZDT2Benchmark.self, TangentStepBenchmark.self, PaLoRABenchmark.self])
 }
