@@ -55,6 +55,8 @@ let package = Package(
                 "Autodiff", "Krylov", "MultiObjective", "Models", "Datasets", "Training",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
+        // SVG figures: axes, ticks, legends, colour bars (Foundation only).
+        .target(name: "Plotting"),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",
@@ -91,5 +93,6 @@ let package = Package(
             name: "ExpansionTests",
             dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training"]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
     ]
 )

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A tick of an axis: its value and label. Decade labels of log axes are `10` with a
+/// superscript ``exponent``.
+public struct Tick: Sendable, Hashable {
+    /// The data value at the tick.
+    public var value: Double
+    /// The label text (the mantissa `10` for a decade tick).
+    public var label: String
+    /// The power of ten of a decade tick (`label` is then `"10"`), else `nil`.
+    public var exponent: Int?
+}
+
+/// Tick placement: the 1-2-5 rule on linear axes, decades on logarithmic axes.
+public enum Ticks {
+    /// A step `m · 10^e` with `m ∈ {1, 2, 5}`: the smallest such step not below `span / target`.
+    public static func niceStep(span: Double, target: Int) -> (mantissa: Int, exponent: Int) {
+        let raw = span / Double(max(target, 1))
+        guard raw > 0, raw.isFinite else { return (1, 0) }
+        var exponent = Int(log10(raw).rounded(.down))
+        let magnitude = powerOfTen(exponent)
+        let residual = raw / magnitude
+        let mantissa: Int
+        if residual <= 1 + 1e-9 { mantissa = 1 }
+        else if residual <= 2 + 1e-9 { mantissa = 2 }
+        else if residual <= 5 + 1e-9 { mantissa = 5 }
+        else { mantissa = 1; exponent += 1 }
+        return (mantissa, exponent)
+    }
+
+    /// Ticks at multiples of a 1-2-5 step inside `range` (about `target` intervals); `[0, 1]`
+    /// gives 0, 0.2, …, 1. Values are `k · m · 10^e` computed exactly (no accumulated error).
+    public static func linear(in range: ClosedRange<Double>, target: Int = 5) -> [Tick] {
+        let span = range.upperBound - range.lowerBound
+        guard span > 0, span.isFinite else { return [] }
+        let (mantissa, exponent) = niceStep(span: span, target: target)
+        let step = Double(mantissa) * powerOfTen(exponent)
+        let first = Int((range.lowerBound / step - 1e-9).rounded(.up))
+        let last = Int((range.upperBound / step + 1e-9).rounded(.down))
+        guard first <= last else { return [] }
+        return (first...last).map { k in
+            let units = Double(k * mantissa)
+            let value = exponent >= 0 ? units * powerOfTen(exponent) : units / powerOfTen(-exponent)
+            return Tick(value: value, label: label(value, decimals: max(0, -exponent)), exponent: nil)
+        }
+    }
+
+    /// Ticks of a base-10 log axis over `range` (positive bounds): every decade inside it (every
+    /// k-th decade when more than 8), else 1-2-5 multiples of the decades, else linear ticks.
+    public static func logarithmic(in range: ClosedRange<Double>) -> [Tick] {
+        guard range.lowerBound > 0, range.upperBound > range.lowerBound else { return [] }
+        let low = log10(range.lowerBound), high = log10(range.upperBound)
+        let first = Int((low - 1e-9).rounded(.up)), last = Int((high + 1e-9).rounded(.down))
+        if last - first + 1 >= 2 {
+            let count = last - first + 1
+            let every = count > 8 ? Int((Double(count) / 6).rounded(.up)) : 1
+            return stride(from: first, through: last, by: every).map { e in
+                Tick(value: powerOfTen(e), label: "10", exponent: e)
+            }
+        }
+        var candidates: [Tick] = []
+        for e in (first - 1)...(last + 1) {
+            for m in [1, 2, 5] {
+                let value = e >= 0 ? Double(m) * powerOfTen(e) : Double(m) / powerOfTen(-e)
+                if value >= range.lowerBound * (1 - 1e-12) && value <= range.upperBound * (1 + 1e-12) {
+                    candidates.append(Tick(value: value, label: label(value, decimals: max(0, -e)), exponent: nil))
+                }
+            }
+        }
+        return candidates.count >= 2 ? candidates : linear(in: range)
+    }
+
+    /// `value` with `decimals` digits after the point, a true minus sign for negatives and no
+    /// `-0`; scientific (`2.5e-7`) beyond 6 decimals or at magnitudes ≥ 10⁶.
+    public static func label(_ value: Double, decimals: Int) -> String {
+        if value == 0 { return "0" }
+        var text: String
+        if decimals > 6 || abs(value) >= 1e6 {
+            text = String(format: "%g", abs(value))
+        } else {
+            text = String(format: "%.\(decimals)f", abs(value))
+        }
+        if value < 0 { text = "\u{2212}" + text }
+        return text
+    }
+
+    /// `10^e` as the double nearest to it (parsed, so `10^-3` is exactly the literal `0.001`).
+    static func powerOfTen(_ e: Int) -> Double {
+        Double("1e\(e)") ?? pow(10, Double(e))
+    }
+}

@@ -1,0 +1,44 @@
+import Plotting
+import XCTest
+
+final class TicksTests: XCTestCase {
+    func testUnitIntervalGivesStepsOfTwoTenths() {
+        // span 1, target 5 → raw step 0.2 = 2·10⁻¹.
+        let ticks = Ticks.linear(in: 0...1, target: 5)
+        XCTAssertEqual(ticks.map(\.value), [0, 0.2, 0.4, 0.6, 0.8, 1])
+        XCTAssertEqual(ticks.map(\.label), ["0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+    }
+
+    func testOneTwoFiveSteps() {
+        // span 100/5 = 20 → 2·10¹; span 7/5 = 1.4 → 2; span 0.03/5 = 0.006 → 1·10⁻² (5·10⁻³ < 0.006).
+        XCTAssertEqual(Ticks.linear(in: 0...100).map(\.value), [0, 20, 40, 60, 80, 100])
+        XCTAssertEqual(Ticks.linear(in: -3...4).map(\.value), [-2, 0, 2, 4])
+        XCTAssertEqual(Ticks.linear(in: 0.101...0.131).map(\.value), [0.11, 0.12, 0.13])
+        // span 2.5/5 = 0.5 → 5·10⁻¹.
+        XCTAssertEqual(Ticks.linear(in: -1.2...1.3).map(\.value), [-1, -0.5, 0, 0.5, 1])
+        XCTAssertEqual(Ticks.niceStep(span: 2.5, target: 5).mantissa, 5)
+        XCTAssertEqual(Ticks.niceStep(span: 30, target: 5).mantissa, 1)
+        XCTAssertEqual(Ticks.niceStep(span: 30, target: 5).exponent, 1)
+    }
+
+    func testNegativeLabelsUseAMinusSignAndNoNegativeZero() {
+        let labels = Ticks.linear(in: -1.2...1.3).map(\.label)
+        XCTAssertEqual(labels, ["\u{2212}1.0", "\u{2212}0.5", "0", "0.5", "1.0"])
+    }
+
+    func testLogTicksAreDecades() {
+        let ticks = Ticks.logarithmic(in: 1e-3...10)
+        XCTAssertEqual(ticks.map(\.value), [0.001, 0.01, 0.1, 1, 10])
+        XCTAssertEqual(ticks.map(\.exponent), [-3, -2, -1, 0, 1])
+    }
+
+    func testManyDecadesAreThinned() {
+        // 1e-12 … 1e0: 13 decades > 8 → every ⌈13/6⌉ = 3rd decade.
+        XCTAssertEqual(Ticks.logarithmic(in: 1e-12...1).compactMap(\.exponent), [-12, -9, -6, -3, 0])
+    }
+
+    func testLessThanADecadeFallsBackToOneTwoFive() {
+        // [1.5, 12]: decades inside: only 10 → mantissas 2, 5, 10.
+        XCTAssertEqual(Ticks.logarithmic(in: 1.5...12).map(\.value), [2, 5, 10])
+    }
+}
