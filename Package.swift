@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // System libraries (found with pkg-config).
@@ -57,12 +58,14 @@ let package = Package(
             ]),
         // SVG figures: axes, ticks, legends, colour bars (Foundation only).
         .target(name: "Plotting"),
+        // The self-contained HTML report of a run directory.
+        .target(name: "Report", dependencies: ["Plotting", "MultiObjective", .product(name: "Plot", package: "Plot")]),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",
             dependencies: [
                 "LinearAlgebra", "Autodiff", "Krylov", "MultiObjective", "Safetensors",
-                "Datasets", "Models", "Training", "Expansion",
+                "Datasets", "Models", "Training", "Expansion", "Plotting", "Report",
             ]),
         .executableTarget(
             name: "pareto",
@@ -94,5 +97,6 @@ let package = Package(
             dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training"]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
     ]
 )

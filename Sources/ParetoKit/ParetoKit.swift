@@ -8,3 +8,5 @@
 @_exported import Models
 @_exported import Training
 @_exported import Expansion
+@_exported import Plotting
+@_exported import Report

@@ -1,0 +1,145 @@
+import Foundation
+import MultiObjective
+
+/// Why a report cannot be read or written. Every case names the file concerned.
+public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// Neither the path nor `path/front.json` exists.
+    case missingFrontFile(path: String)
+    /// The file exists but cannot be read.
+    case unreadable(path: String, reason: String)
+    /// The file is not the JSON `front.json` documents (with the offending key path).
+    case corrupt(path: String, reason: String)
+    /// The report cannot be written.
+    case unwritable(path: String, reason: String)
+
+    /// A one-line explanation.
+    public var description: String {
+        switch self {
+        case .missingFrontFile(let path): return "no front.json at \(path) (expected a run directory written by `pareto expand` or its front.json)"
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .corrupt(let path, let reason): return "\(path) is not a valid front.json: \(reason)"
+        case .unwritable(let path, let reason): return "cannot write \(path): \(reason)"
+        }
+    }
+
+    /// The same as ``description``.
+    public var errorDescription: String? { description }
+}
+
+/// Reads a run directory (or its `front.json`) into a ``ReportInput``.
+///
+/// Keys follow docs/file-formats.md. Only `problem`, `method` and `points` (each with `id` and
+/// `objectives`) are required; every other key — the rest of the analytic run's keys and all of
+/// the network run's (`architecture`, `reference_rule`, `hypervolume_before`/`_after`,
+/// `checkpoint`, `train_loss`, `test_loss`, `test_accuracy`, `stationarity{before,after}`,
+/// `timing{…}`, `train_images`, `test_images`, `hvp_images`) — may be missing or `null`;
+/// unknown keys are ignored. A network run's `state.json`, when present and readable, supplies
+/// the MINRES residual histories (`points[].residual_norms`).
+public enum RunDirectoryReport {
+    /// Loads `url`: a run directory containing `front.json`, or a `front.json` file itself. For
+    /// analytic problems ParetoKit knows (ZDT1–6, the ZDT2 variant), adds 501 points of the
+    /// analytic front.
+    /// - Throws: ``ReportError`` naming the file when it is missing, unreadable or corrupt.
+    public static func load(from url: URL) throws -> ReportInput {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        let file = exists && isDirectory.boolValue ? url.appendingPathComponent("front.json") : url
+        guard FileManager.default.fileExists(atPath: file.path) else { throw ReportError.missingFrontFile(path: file.path) }
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw ReportError.unreadable(path: file.path, reason: error.localizedDescription)
+        }
+        var input = try decode(data, path: file.path)
+        input.source = file.path
+        if let problem = try? Problems.named(input.problem) {
+            input.analyticFront = problem.paretoFront(count: 501)
+        }
+        let state = file.deletingLastPathComponent().appendingPathComponent("state.json")
+        if let bytes = try? Data(contentsOf: state), let record = try? JSONDecoder().decode(StateFile.self, from: bytes) {
+            input.residualHistories = record.points.compactMap(\.residualNorms).filter { !$0.isEmpty }
+        }
+        return input
+    }
+
+    /// Decodes `front.json` bytes; `path` names the file in errors.
+    /// - Throws: ``ReportError/corrupt(path:reason:)`` with the key path of the first problem.
+    public static func decode(_ data: Data, path: String) throws -> ReportInput {
+        let file: FrontJSON
+        do { file = try JSONDecoder().decode(FrontJSON.self, from: data) } catch let error as DecodingError {
+            throw ReportError.corrupt(path: path, reason: describe(error))
+        } catch {
+            throw ReportError.corrupt(path: path, reason: error.localizedDescription)
+        }
+        let points = file.points.map { p in
+            ReportPoint(id: p.id, parent: p.parent, t: p.t, parameters: p.parameters, objectives: p.objectives, favours: p.favours,
+                        distanceToFront: p.distance_to_front, distanceToSet: p.distance_to_set, minresIterations: p.minres_iterations,
+                        optimizeIterations: p.optimize_iterations, stationarity: p.stationarity, checkpoint: p.checkpoint,
+                        trainLoss: p.train_loss, testLoss: p.test_loss, testAccuracy: p.test_accuracy)
+        }
+        let curve = (file.curve ?? []).map { ReportCurveSample(t: $0.t, objectives: $0.objectives, dominated: $0.dominated ?? false, testAccuracy: $0.test_accuracy) }
+        return ReportInput(
+            problem: file.problem, method: file.method, architecture: file.architecture, seed: file.seed, reference: file.reference,
+            referenceRule: file.reference_rule,
+            hypervolumes: ReportHypervolumes(continuous: file.hypervolume, points: file.points_hypervolume, before: file.hypervolume_before, after: file.hypervolume_after),
+            points: points, curve: curve,
+            evaluations: file.evaluations.map { ReportEvaluations(objectives: $0.objectives, gradients: $0.gradients, hvps: $0.hvps) },
+            candidates: file.candidates, rejected: file.rejected,
+            stationarity: file.stationarity.map { ReportStationarity(before: $0.before, after: $0.after) },
+            timing: file.timing.map {
+                ReportTiming(totalSeconds: $0.total_seconds, stepSeconds: $0.step_seconds ?? [], hvpSecondsMean: $0.hvp_seconds_mean,
+                       gradientSecondsMean: $0.gradient_seconds_mean, minresIterations: $0.minres_iterations ?? [])
+            },
+            images: (file.train_images ?? file.test_images ?? file.hvp_images) == nil ? nil
+                : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images))
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "top level" : String(keys.drop { $0 == "." })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let at = context.codingPath.isEmpty ? "" : " in \(path(context))"
+            return "missing key '\(key.stringValue)'\(at)"
+        case .typeMismatch(let type, let context): return "at \(path(context)): expected \(type) (\(context.debugDescription))"
+        case .valueNotFound(let type, let context): return "at \(path(context)): expected \(type), found null"
+        case .dataCorrupted(let context): return "at \(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
+
+/// The documented keys of `front.json`, snake_case as in the file.
+private struct FrontJSON: Decodable {
+    struct Point: Decodable {
+        let id: Int
+        let parent: Int?, t: Double?, parameters: [Double]?, objectives: [Double], favours: Int?
+        let distance_to_front: Double?, distance_to_set: Double?
+        let minres_iterations: Int?, optimize_iterations: Int?, stationarity: Double?
+        let checkpoint: String?, train_loss: [Double]?, test_loss: [Double]?, test_accuracy: [Double]?
+    }
+    struct Sample: Decodable {
+        let t: Double, objectives: [Double], dominated: Bool?, test_accuracy: [Double]?
+    }
+    struct Evaluations: Decodable { let objectives: Int?, gradients: Int?, hvps: Int? }
+    struct Stationarity: Decodable { let before: Double?, after: Double? }
+    struct TimingJSON: Decodable {
+        let total_seconds: Double?, step_seconds: [Double]?, hvp_seconds_mean: Double?, gradient_seconds_mean: Double?
+        let minres_iterations: [Int]?
+    }
+    let problem: String, method: String, points: [Point]
+    let seed: UInt64?, reference: [Double]?, hypervolume: Double?, points_hypervolume: Double?
+    let curve: [Sample]?, evaluations: Evaluations?, candidates: Int?, rejected: Int?
+    let architecture: String?, reference_rule: String?, hypervolume_before: Double?, hypervolume_after: Double?
+    let stationarity: Stationarity?, timing: TimingJSON?, train_images: Int?, test_images: Int?, hvp_images: Int?
+}
+
+/// The part of a network run's `state.json` the report uses.
+private struct StateFile: Decodable {
+    struct Point: Decodable {
+        let residualNorms: [Double]?
+        enum CodingKeys: String, CodingKey { case residualNorms = "residual_norms" }
+    }
+    let points: [Point]
+}
