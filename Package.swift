@@ -83,6 +83,8 @@ let package = Package(
             name: "zdt2-expansion-example", dependencies: ["ParetoKit"], path: "examples/ZDT2Expansion"),
         .executableTarget(
             name: "null-space-example", dependencies: ["ParetoKit"], path: "examples/NullSpace"),
+        .executableTarget(
+            name: "report-example", dependencies: ["ParetoKit"], path: "examples/RunReport"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),

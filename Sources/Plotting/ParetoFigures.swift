@@ -186,14 +186,15 @@ public enum ParetoFigures {
         }
     }
 
-    /// Maximal runs of equal flags, with their index ranges.
+    /// Maximal runs of equal flags as index ranges to draw: a dominated run also takes the
+    /// sample on each side, so the joins to the free curve are drawn grey and nothing is left out.
     static func runs(_ flags: [Bool]) -> [(range: Range<Int>, dominated: Bool)] {
         guard !flags.isEmpty else { return [] }
         var result: [(range: Range<Int>, dominated: Bool)] = []
         var start = 0
         for i in 1...flags.count where i == flags.count || flags[i] != flags[start] {
-            // Runs share their boundary sample so the drawn curve has no gaps.
-            result.append((start..<min(i + 1, flags.count), flags[start]))
+            let range = flags[start] ? max(start - 1, 0)..<min(i + 1, flags.count) : start..<i
+            result.append((range, flags[start]))
             start = i
         }
         return result

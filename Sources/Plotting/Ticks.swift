@@ -46,7 +46,8 @@ public enum Ticks {
     }
 
     /// Ticks of a base-10 log axis over `range` (positive bounds): every decade inside it (every
-    /// k-th decade when more than 8), else 1-2-5 multiples of the decades, else linear ticks.
+    /// k-th decade when more than 8); within less than two decades, 1-2-5 multiples of the
+    /// powers of ten when that gives three ticks, else multiples 1…9, else linear ticks.
     public static func logarithmic(in range: ClosedRange<Double>) -> [Tick] {
         guard range.lowerBound > 0, range.upperBound > range.lowerBound else { return [] }
         let low = log10(range.lowerBound), high = log10(range.upperBound)
@@ -58,16 +59,24 @@ public enum Ticks {
                 Tick(value: powerOfTen(e), label: "10", exponent: e)
             }
         }
+        let coarse = multiples(of: [1, 2, 5], decades: (first - 1)...(last + 1), in: range)
+        if coarse.count >= 3 { return coarse }
+        let fine = multiples(of: Array(1...9), decades: (first - 1)...(last + 1), in: range)
+        return fine.count >= 2 ? fine : linear(in: range)
+    }
+
+    /// Ticks `m · 10^e` inside `range` for the given mantissas and decades.
+    static func multiples(of mantissas: [Int], decades: ClosedRange<Int>, in range: ClosedRange<Double>) -> [Tick] {
         var candidates: [Tick] = []
-        for e in (first - 1)...(last + 1) {
-            for m in [1, 2, 5] {
+        for e in decades {
+            for m in mantissas {
                 let value = e >= 0 ? Double(m) * powerOfTen(e) : Double(m) / powerOfTen(-e)
                 if value >= range.lowerBound * (1 - 1e-12) && value <= range.upperBound * (1 + 1e-12) {
                     candidates.append(Tick(value: value, label: label(value, decimals: max(0, -e)), exponent: nil))
                 }
             }
         }
-        return candidates.count >= 2 ? candidates : linear(in: range)
+        return candidates
     }
 
     /// `value` with `decimals` digits after the point, a true minus sign for negatives and no

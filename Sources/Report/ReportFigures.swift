@@ -52,12 +52,12 @@ extension ReportPage {
                 x.append(hvps)
                 y.append(try Hypervolume.compute(points[0...k].map(\.frontObjectives), reference: reference))
             }
-            let exact = try input.analyticFront.map { try Hypervolume.compute($0, reference: reference) }
+            let exact = input.hypervolumes.analytic
             let series = ParetoFigures.HypervolumeSeries(label: "accepted points so far", evaluations: x, hypervolume: y)
             figures.append(ReportFigure(
                 name: "hypervolume",
                 caption: "Hypervolume of the points accepted so far against Hessian-vector products (cumulative MINRES iterations)"
-                    + (exact == nil ? "." : "; dashed: the analytic front sampled at 501 points."),
+                    + (exact == nil ? "." : "; dashed: the analytic front's."),
                 figure: try ParetoFigures.hypervolumeHistory([series], exact: exact, evaluationsTitle: "Hessian-vector products (cumulative)",
                                                              title: "Hypervolume w.r.t. r = (\(reference.map { String(format: "%g", $0) }.joined(separator: ", ")))")))
         }
@@ -79,8 +79,8 @@ extension ReportPage {
         let optimize = points.compactMap { p in p.optimizeIterations.map { PlotPoint(Double(p.id), Double($0)) } }
         if !minres.isEmpty { layers.append(.scatter(ScatterSeries(points: minres, marker: .circle, size: 4, paint: .solid(Color.categorical(4)), label: "MINRES iterations"))) }
         if !optimize.isEmpty { layers.append(.scatter(ScatterSeries(points: optimize, marker: .square, size: 3.5, paint: .solid(Color.categorical(0)), label: "ParetoOptimize iterations"))) }
-        let panel = Panel(title: "Iterations per accepted point", x: Axis("point id"), y: Axis("iterations"), layers: layers)
-        return Figure(panels: [panel], panelWidth: 560, panelHeight: 340, identifier: "iterations")
+        let panel = Panel(title: "Iterations per accepted point", x: Axis("point id"), y: Axis("iterations"), layers: layers, legend: .right)
+        return Figure(panels: [panel], panelWidth: 720, panelHeight: 340, identifier: "iterations")
     }
 
     static func accuracyFigure(_ input: ReportInput) throws -> Figure? {

@@ -17,7 +17,7 @@ public struct ReportInput: Sendable, Equatable {
     public var reference: [Double]?
     /// How the reference was chosen (network runs).
     public var referenceRule: String?
-    /// ReportHypervolumes the run recorded.
+    /// Hypervolumes the run recorded.
     public var hypervolumes: ReportHypervolumes
     /// Accepted points, in acceptance order (0 is the seed).
     public var points: [ReportPoint]
@@ -91,13 +91,16 @@ public struct ReportHypervolumes: Sendable, Equatable {
     public var before: Double?
     /// After the expansion (network runs).
     public var after: Double?
+    /// Of the analytic front, when known (not in `front.json`: the reader computes it).
+    public var analytic: Double?
 
-    /// ReportHypervolumes as recorded.
-    public init(continuous: Double? = nil, points: Double? = nil, before: Double? = nil, after: Double? = nil) {
+    /// Hypervolumes as recorded.
+    public init(continuous: Double? = nil, points: Double? = nil, before: Double? = nil, after: Double? = nil, analytic: Double? = nil) {
         self.continuous = continuous
         self.points = points
         self.before = before
         self.after = after
+        self.analytic = analytic
     }
 }
 

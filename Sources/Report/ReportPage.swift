@@ -1,5 +1,4 @@
 import Foundation
-import MultiObjective
 import Plot
 import Plotting
 
@@ -99,10 +98,7 @@ public enum ReportPage {
         if let v = h.points { rows.append(("hypervolume, accepted points\(space)", number(v))) }
         if let v = h.before { rows.append(("hypervolume before (input network)", number(v))) }
         if let v = h.after { rows.append(("hypervolume after", number(v))) }
-        if let front = input.analyticFront, let reference = input.reference, reference.count == 2,
-           let exact = try? Hypervolume.compute(front, reference: reference) {
-            rows.append(("hypervolume, analytic front (501 samples)", number(exact)))
-        }
+        if let v = h.analytic { rows.append(("hypervolume, analytic front", number(v))) }
         rows.append(("accepted points", "\(input.points.count)"))
         if let c = input.candidates { rows.append(("candidates tried", "\(c)")) }
         if let r = input.rejected { rows.append(("candidates rejected", "\(r)")) }

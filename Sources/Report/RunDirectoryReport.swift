@@ -38,7 +38,8 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible, Lo
 public enum RunDirectoryReport {
     /// Loads `url`: a run directory containing `front.json`, or a `front.json` file itself. For
     /// analytic problems ParetoKit knows (ZDT1–6, the ZDT2 variant), adds 501 points of the
-    /// analytic front.
+    /// analytic front, and the front's hypervolume w.r.t. the run's reference from a
+    /// 100,001-point staircase (below the exact value by less than 10⁻⁵ on ZDT's unit box).
     /// - Throws: ``ReportError`` naming the file when it is missing, unreadable or corrupt.
     public static func load(from url: URL) throws -> ReportInput {
         var isDirectory: ObjCBool = false
@@ -53,6 +54,9 @@ public enum RunDirectoryReport {
         input.source = file.path
         if let problem = try? Problems.named(input.problem) {
             input.analyticFront = problem.paretoFront(count: 501)
+            if let reference = input.reference {
+                input.hypervolumes.analytic = try? Hypervolume.compute(problem.paretoFront(count: 100_001), reference: reference)
+            }
         }
         let state = file.deletingLastPathComponent().appendingPathComponent("state.json")
         if let bytes = try? Data(contentsOf: state), let record = try? JSONDecoder().decode(StateFile.self, from: bytes) {

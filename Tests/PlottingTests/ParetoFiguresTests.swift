@@ -50,8 +50,10 @@ final class ParetoFiguresTests: XCTestCase {
         }
         XCTAssertEqual(elements.named("polygon").filter { $0.attributes["class"] == "area" }.count, 1)
         XCTAssertEqual(elements.withClass("colorbar").count, 1)
-        // The dominated run is one grey polyline.
-        XCTAssertEqual(elements.filter { $0.name == "polyline" && $0.attributes["stroke"] == "#bbbbbb" }.count, 1)
+        // The dominated run (samples 91…100) is one grey polyline that starts at the last free sample 90.
+        let grey = elements.filter { $0.name == "polyline" && $0.attributes["stroke"] == "#bbbbbb" }
+        XCTAssertEqual(grey.count, 1)
+        XCTAssertEqual(grey.first?.attributes["points"]?.split(separator: " ").count, 11)
         XCTAssertEqual(elements.named("title").first?.text, "figure")
     }
 

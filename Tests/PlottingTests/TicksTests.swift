@@ -40,5 +40,7 @@ final class TicksTests: XCTestCase {
     func testLessThanADecadeFallsBackToOneTwoFive() {
         // [1.5, 12]: decades inside: only 10 → mantissas 2, 5, 10.
         XCTAssertEqual(Ticks.logarithmic(in: 1.5...12).map(\.value), [2, 5, 10])
+        // [0.25, 1]: 1-2-5 gives only 0.5 and 1 → multiples 1…9 of 10⁻¹: 0.3, 0.4, …, 0.9, 1.
+        XCTAssertEqual(Ticks.logarithmic(in: 0.25...1).map(\.value), [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1])
     }
 }

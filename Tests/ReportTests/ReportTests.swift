@@ -71,6 +71,8 @@ final class ReportTests: XCTestCase {
         let front = try XCTUnwrap(input.analyticFront)
         XCTAssertEqual(front.count, 501)
         for p in front { XCTAssertEqual(p[1], 1 - p[0] * p[0], accuracy: 1e-12) }
+        // ∫₀¹ (1 − (1 − f₁²)) df₁ = 1/3 w.r.t. (1, 1).
+        XCTAssertEqual(input.hypervolumes.analytic ?? 0, 1.0 / 3, accuracy: 1e-5)
     }
 
     func testZDT2ReportIsSelfContainedAndValid() throws {
