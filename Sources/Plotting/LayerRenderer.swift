@@ -201,7 +201,7 @@ enum LayerRenderer {
         }
         group.children.append(SVGElement("rect", [("x", f(left)), ("y", f(top)), ("width", f(width)), ("height", f(height)), ("fill", "none"), ("stroke", Color.darkGrey.hexString)]))
         if high > low {
-            for tick in Ticks.linear(in: scale.range, target: 5) {
+            for tick in Ticks.linear(in: scale.range) {
                 let y = top + height * (1 - (tick.value - low) / (high - low))
                 group.children.append(SVGElement("line", [("x1", f(left + width)), ("y1", f(y)), ("x2", f(left + width + 4)), ("y2", f(y)), ("stroke", Color.darkGrey.hexString)]))
                 group.children.append(SVGElement("text", [("class", "tick-label"), ("x", f(left + width + 6)), ("y", f(y + 4)), ("font-size", "11"), ("fill", Color.darkGrey.hexString), ("data-value", "\(tick.value)")], text: tick.label))

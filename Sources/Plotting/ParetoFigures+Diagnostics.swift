@@ -92,7 +92,7 @@ extension ParetoFigures {
             layers: [.line(LineSeries(points: front, paint: .solid(.grey), width: 1)),
                      .scatter(ScatterSeries(points: front, size: 4.5, paint: .mapped(order.map { preferences[$0] }), outline: .black))],
             legend: .none, colorScale: ColorScale(title: preferenceName, range: high > low ? low...high : (low - 0.5)...(low + 0.5)))
-        return Figure(title: title, panels: [Panel(title: "Loss against \(preferenceName)", x: Axis(preferenceName), y: Axis("loss"), layers: lossLayers), frontPanel],
+        return Figure(title: title, panels: [Panel(title: "Loss against \(preferenceName)", x: Axis(preferenceName), y: Axis("loss"), layers: lossLayers, legend: .right), frontPanel],
                       columns: 2, panelWidth: 520, panelHeight: 380, identifier: identifier)
     }
 

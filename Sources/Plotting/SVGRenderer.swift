@@ -15,7 +15,7 @@ struct AxisMapping {
     }
 
     var ticks: [Tick] {
-        scale == .log ? Ticks.logarithmic(in: range) : Ticks.linear(in: range, target: 5)
+        scale == .log ? Ticks.logarithmic(in: range) : Ticks.linear(in: range)
     }
 }
 

@@ -13,36 +13,44 @@ public struct Tick: Sendable, Hashable {
 
 /// Tick placement: the 1-2-5 rule on linear axes, decades on logarithmic axes.
 public enum Ticks {
-    /// A step `m · 10^e` with `m ∈ {1, 2, 5}`: the smallest such step not below `span / target`.
-    public static func niceStep(span: Double, target: Int) -> (mantissa: Int, exponent: Int) {
-        let raw = span / Double(max(target, 1))
-        guard raw > 0, raw.isFinite else { return (1, 0) }
-        var exponent = Int(log10(raw).rounded(.down))
-        let magnitude = powerOfTen(exponent)
-        let residual = raw / magnitude
-        let mantissa: Int
-        if residual <= 1 + 1e-9 { mantissa = 1 }
-        else if residual <= 2 + 1e-9 { mantissa = 2 }
-        else if residual <= 5 + 1e-9 { mantissa = 5 }
-        else { mantissa = 1; exponent += 1 }
-        return (mantissa, exponent)
+    /// The smallest step `m · 10^e` with `m ∈ {1, 2, 5}` that puts at most `maxTicks` ticks
+    /// (multiples of the step) inside `range`.
+    public static func niceStep(range: ClosedRange<Double>, maxTicks: Int) -> (mantissa: Int, exponent: Int) {
+        let span = range.upperBound - range.lowerBound
+        guard span > 0, span.isFinite, maxTicks >= 2 else { return (1, 0) }
+        var exponent = Int(log10(span / Double(maxTicks)).rounded(.down)) - 1
+        while true {
+            for mantissa in [1, 2, 5] where count(range, mantissa: mantissa, exponent: exponent) <= maxTicks {
+                return (mantissa, exponent)
+            }
+            exponent += 1
+        }
     }
 
-    /// Ticks at multiples of a 1-2-5 step inside `range` (about `target` intervals); `[0, 1]`
-    /// gives 0, 0.2, …, 1. Values are `k · m · 10^e` computed exactly (no accumulated error).
-    public static func linear(in range: ClosedRange<Double>, target: Int = 5) -> [Tick] {
+    /// Ticks at multiples of the 1-2-5 step of ``niceStep(range:maxTicks:)``; `[0, 1]` gives
+    /// 0, 0.2, …, 1. Values are `k · m · 10^e` computed exactly (no accumulated error).
+    public static func linear(in range: ClosedRange<Double>, maxTicks: Int = 7) -> [Tick] {
         let span = range.upperBound - range.lowerBound
         guard span > 0, span.isFinite else { return [] }
-        let (mantissa, exponent) = niceStep(span: span, target: target)
-        let step = Double(mantissa) * powerOfTen(exponent)
-        let first = Int((range.lowerBound / step - 1e-9).rounded(.up))
-        let last = Int((range.upperBound / step + 1e-9).rounded(.down))
+        let (mantissa, exponent) = niceStep(range: range, maxTicks: maxTicks)
+        let (first, last) = indices(range, mantissa: mantissa, exponent: exponent)
         guard first <= last else { return [] }
         return (first...last).map { k in
             let units = Double(k * mantissa)
             let value = exponent >= 0 ? units * powerOfTen(exponent) : units / powerOfTen(-exponent)
             return Tick(value: value, label: label(value, decimals: max(0, -exponent)), exponent: nil)
         }
+    }
+
+    /// The first and last multiple index `k` of the step inside `range`.
+    static func indices(_ range: ClosedRange<Double>, mantissa: Int, exponent: Int) -> (Int, Int) {
+        let step = Double(mantissa) * powerOfTen(exponent)
+        return (Int((range.lowerBound / step - 1e-9).rounded(.up)), Int((range.upperBound / step + 1e-9).rounded(.down)))
+    }
+
+    static func count(_ range: ClosedRange<Double>, mantissa: Int, exponent: Int) -> Int {
+        let (first, last) = indices(range, mantissa: mantissa, exponent: exponent)
+        return last - first + 1
     }
 
     /// Ticks of a base-10 log axis over `range` (positive bounds): every decade inside it (every

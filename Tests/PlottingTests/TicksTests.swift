@@ -3,22 +3,25 @@ import XCTest
 
 final class TicksTests: XCTestCase {
     func testUnitIntervalGivesStepsOfTwoTenths() {
-        // span 1, target 5 → raw step 0.2 = 2·10⁻¹.
-        let ticks = Ticks.linear(in: 0...1, target: 5)
+        // At most 7 ticks: step 0.1 would give 11, 0.2 gives 6.
+        let ticks = Ticks.linear(in: 0...1)
         XCTAssertEqual(ticks.map(\.value), [0, 0.2, 0.4, 0.6, 0.8, 1])
         XCTAssertEqual(ticks.map(\.label), ["0", "0.2", "0.4", "0.6", "0.8", "1.0"])
     }
 
     func testOneTwoFiveSteps() {
-        // span 100/5 = 20 → 2·10¹; span 7/5 = 1.4 → 2; span 0.03/5 = 0.006 → 1·10⁻² (5·10⁻³ < 0.006).
+        // Smallest 1-2-5 step with ≤ 7 ticks: [0, 100]: 10 → 11 ticks, 20 → 6.
         XCTAssertEqual(Ticks.linear(in: 0...100).map(\.value), [0, 20, 40, 60, 80, 100])
+        // [−3, 4]: 1 → 8 ticks, 2 → −2, 0, 2, 4.
         XCTAssertEqual(Ticks.linear(in: -3...4).map(\.value), [-2, 0, 2, 4])
-        XCTAssertEqual(Ticks.linear(in: 0.101...0.131).map(\.value), [0.11, 0.12, 0.13])
-        // span 2.5/5 = 0.5 → 5·10⁻¹.
+        // [0.101, 0.131]: 0.001 → 31, 0.002 → 15, 0.005 → 0.105 … 0.13 (6).
+        XCTAssertEqual(Ticks.linear(in: 0.101...0.131).map(\.value), [0.105, 0.11, 0.115, 0.12, 0.125, 0.13])
+        // [−1.2, 1.3]: 0.2 → 13, 0.5 → 5.
         XCTAssertEqual(Ticks.linear(in: -1.2...1.3).map(\.value), [-1, -0.5, 0, 0.5, 1])
-        XCTAssertEqual(Ticks.niceStep(span: 2.5, target: 5).mantissa, 5)
-        XCTAssertEqual(Ticks.niceStep(span: 30, target: 5).mantissa, 1)
-        XCTAssertEqual(Ticks.niceStep(span: 30, target: 5).exponent, 1)
+        // [0.06, 1.14] (a padded [0.1, 1.1]): 0.1 → 11, 0.2 → 0.2 … 1.0 (5).
+        XCTAssertEqual(Ticks.linear(in: 0.06...1.14).map(\.value), [0.2, 0.4, 0.6, 0.8, 1])
+        XCTAssertEqual(Ticks.niceStep(range: 0...30, maxTicks: 7).mantissa, 5)
+        XCTAssertEqual(Ticks.niceStep(range: 0...30, maxTicks: 7).exponent, 0)
     }
 
     func testNegativeLabelsUseAMinusSignAndNoNegativeZero() {
