@@ -182,13 +182,17 @@ public struct Axis: Sendable, Hashable {
     /// Fraction of the data extent added on each side when ``range`` is `nil` (in log space on
     /// log axes).
     public var padding: Double
+    /// Whether ticks are whole numbers only (counts, iterations, ids) on a linear axis.
+    public var integer: Bool
 
     /// An axis titled `title`.
-    public init(_ title: String, scale: AxisScale = .linear, range: ClosedRange<Double>? = nil, padding: Double = 0.04) {
+    public init(_ title: String, scale: AxisScale = .linear, range: ClosedRange<Double>? = nil, padding: Double = 0.04,
+                integer: Bool = false) {
         self.title = title
         self.scale = scale
         self.range = range
         self.padding = padding
+        self.integer = integer
     }
 }
 

@@ -40,7 +40,7 @@ extension ParetoFigures {
             layers.append(.line(LineSeries(points: [PlotPoint(low, exact), PlotPoint(high, exact)], paint: .solid(.black),
                                            width: 1.2, dash: [5, 4], label: "exact front (\(short(exact)))")))
         }
-        let panel = Panel(title: title, x: Axis(evaluationsTitle), y: Axis("hypervolume"), layers: layers, legend: .bottomRight)
+        let panel = Panel(title: title, x: Axis(evaluationsTitle, integer: true), y: Axis("hypervolume"), layers: layers, legend: .bottomRight)
         return Figure(panels: [panel], panelWidth: 560, panelHeight: 380, identifier: identifier)
     }
 
@@ -60,7 +60,7 @@ extension ParetoFigures {
         }
         guard !layers.isEmpty else { throw PlotError.invalidInput("no solve has a positive residual to draw on a log axis") }
         let scale = ColorScale(title: "solve", range: 1...Double(max(histories.count, 2)))
-        let panel = Panel(title: title, x: Axis("MINRES iteration"), y: Axis(relative ? "‖r‖ / ‖r₀‖" : "‖r‖", scale: .log),
+        let panel = Panel(title: title, x: Axis("MINRES iteration", integer: true), y: Axis(relative ? "‖r‖ / ‖r₀‖" : "‖r‖", scale: .log),
                           layers: layers, legend: .none, colorScale: scale)
         return Figure(panels: [panel], panelWidth: 560, panelHeight: 380, identifier: identifier)
     }

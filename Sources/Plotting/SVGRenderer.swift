@@ -6,6 +6,7 @@ struct AxisMapping {
     let range: ClosedRange<Double>
     let pixelStart: Double
     let pixelEnd: Double
+    var integer = false
 
     private func transformed(_ v: Double) -> Double { scale == .log ? log10(v) : v }
 
@@ -15,7 +16,7 @@ struct AxisMapping {
     }
 
     var ticks: [Tick] {
-        scale == .log ? Ticks.logarithmic(in: range) : Ticks.linear(in: range)
+        scale == .log ? Ticks.logarithmic(in: range) : Ticks.linear(in: range, integer: integer)
     }
 }
 
@@ -159,8 +160,8 @@ struct SVGRenderer {
         let left = cellLeft + Self.leftMargin, top = cellTop + topMargin
         let geometry = PanelGeometry(
             left: left, top: top, width: plotWidth, height: plotHeight,
-            x: AxisMapping(scale: panel.x.scale, range: xRange, pixelStart: left, pixelEnd: left + plotWidth),
-            y: AxisMapping(scale: panel.y.scale, range: yRange, pixelStart: top + plotHeight, pixelEnd: top))
+            x: AxisMapping(scale: panel.x.scale, range: xRange, pixelStart: left, pixelEnd: left + plotWidth, integer: panel.x.integer),
+            y: AxisMapping(scale: panel.y.scale, range: yRange, pixelStart: top + plotHeight, pixelEnd: top, integer: panel.y.integer))
         let clipID = Self.sanitizedIdentifier(figure.identifier) + "-clip-\(index + 1)"
 
         var group = SVGElement("g", [("class", "panel")])

@@ -14,11 +14,12 @@ public struct Tick: Sendable, Hashable {
 /// Tick placement: the 1-2-5 rule on linear axes, decades on logarithmic axes.
 public enum Ticks {
     /// The smallest step `m · 10^e` with `m ∈ {1, 2, 5}` that puts at most `maxTicks` ticks
-    /// (multiples of the step) inside `range`.
-    public static func niceStep(range: ClosedRange<Double>, maxTicks: Int) -> (mantissa: Int, exponent: Int) {
+    /// (multiples of the step) inside `range`; with `integer`, steps of at least 1.
+    public static func niceStep(range: ClosedRange<Double>, maxTicks: Int, integer: Bool = false) -> (mantissa: Int, exponent: Int) {
         let span = range.upperBound - range.lowerBound
         guard span > 0, span.isFinite, maxTicks >= 2 else { return (1, 0) }
         var exponent = Int(log10(span / Double(maxTicks)).rounded(.down)) - 1
+        if integer { exponent = max(exponent, 0) }
         while true {
             for mantissa in [1, 2, 5] where count(range, mantissa: mantissa, exponent: exponent) <= maxTicks {
                 return (mantissa, exponent)
@@ -28,11 +29,12 @@ public enum Ticks {
     }
 
     /// Ticks at multiples of the 1-2-5 step of ``niceStep(range:maxTicks:)``; `[0, 1]` gives
-    /// 0, 0.2, …, 1. Values are `k · m · 10^e` computed exactly (no accumulated error).
-    public static func linear(in range: ClosedRange<Double>, maxTicks: Int = 7) -> [Tick] {
+    /// 0, 0.2, …, 1; with `integer` (counts, iterations) only whole numbers. Values are
+    /// `k · m · 10^e` computed exactly (no accumulated error).
+    public static func linear(in range: ClosedRange<Double>, maxTicks: Int = 7, integer: Bool = false) -> [Tick] {
         let span = range.upperBound - range.lowerBound
         guard span > 0, span.isFinite else { return [] }
-        let (mantissa, exponent) = niceStep(range: range, maxTicks: maxTicks)
+        let (mantissa, exponent) = niceStep(range: range, maxTicks: maxTicks, integer: integer)
         let (first, last) = indices(range, mantissa: mantissa, exponent: exponent)
         guard first <= last else { return [] }
         return (first...last).map { k in

@@ -79,7 +79,7 @@ extension ReportPage {
         let optimize = points.compactMap { p in p.optimizeIterations.map { PlotPoint(Double(p.id), Double($0)) } }
         if !minres.isEmpty { layers.append(.scatter(ScatterSeries(points: minres, marker: .circle, size: 4, paint: .solid(Color.categorical(4)), label: "MINRES iterations"))) }
         if !optimize.isEmpty { layers.append(.scatter(ScatterSeries(points: optimize, marker: .square, size: 3.5, paint: .solid(Color.categorical(0)), label: "ParetoOptimize iterations"))) }
-        let panel = Panel(title: "Iterations per accepted point", x: Axis("point id"), y: Axis("iterations"), layers: layers, legend: .right)
+        let panel = Panel(title: "Iterations per accepted point", x: Axis("point id", integer: true), y: Axis("iterations", integer: true), layers: layers, legend: .right)
         return Figure(panels: [panel], panelWidth: 720, panelHeight: 340, identifier: "iterations")
     }
 

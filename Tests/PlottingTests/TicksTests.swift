@@ -29,6 +29,13 @@ final class TicksTests: XCTestCase {
         XCTAssertEqual(labels, ["\u{2212}1.0", "\u{2212}0.5", "0", "0.5", "1.0"])
     }
 
+    func testIntegerTicksAreWholeNumbers() {
+        // [−0.1, 3.1]: step 0.5 gives 7 ticks; counts take steps ≥ 1 → 0, 1, 2, 3.
+        XCTAssertEqual(Ticks.linear(in: -0.1...3.1).map(\.value), [0, 0.5, 1, 1.5, 2, 2.5, 3])
+        XCTAssertEqual(Ticks.linear(in: -0.1...3.1, integer: true).map(\.value), [0, 1, 2, 3])
+        XCTAssertEqual(Ticks.linear(in: -0.1...3.1, integer: true).map(\.label), ["0", "1", "2", "3"])
+    }
+
     func testLogTicksAreDecades() {
         let ticks = Ticks.logarithmic(in: 1e-3...10)
         XCTAssertEqual(ticks.map(\.value), [0.001, 0.01, 0.1, 1, 10])
