@@ -71,6 +71,20 @@ public struct Colormap: Sendable, Hashable {
         public var position: Double
         /// Red, green and blue as fractions in `[0, 1]`.
         public var red: Double, green: Double, blue: Double
+
+        /// An anchor at `position` with the given channel fractions.
+        public init(position: Double, red: Double, green: Double, blue: Double) {
+            self.position = position
+            self.red = red
+            self.green = green
+            self.blue = blue
+        }
+    }
+
+    /// A colour map named `name` through `anchors` (positions increasing from 0 to 1).
+    public init(name: String, anchors: [Anchor]) {
+        self.name = name
+        self.anchors = anchors
     }
 
     /// The colour at `u` (clamped to `[0, 1]`; NaN gives the colour at 0).

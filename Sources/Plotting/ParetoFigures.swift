@@ -107,7 +107,7 @@ public enum ParetoFigures {
         guard !layers.isEmpty else { throw PlotError.invalidInput("the front figure has nothing to draw: no points, curve or analytic front") }
         let names = input.objectiveNames + ["f\u{2081}", "f\u{2082}"].dropFirst(min(input.objectiveNames.count, 2))
         let panel = Panel(title: input.title, x: Axis(names[0]), y: Axis(names[1]), layers: layers, legend: .right, colorScale: colorScale)
-        return Figure(panels: [panel], panelWidth: 760, panelHeight: 460, identifier: identifier)
+        return Figure(panels: [panel], panelWidth: 860, panelHeight: 480, identifier: identifier)
     }
 
     /// The boundary of the region that `points` dominate inside the box below `reference`

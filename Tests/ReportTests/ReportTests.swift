@@ -117,7 +117,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(input.timing?.minresIterations, [50, 50])
         XCTAssertEqual(input.images, ReportImageCounts(train: 5000, test: 1000, hvp: 256))
         XCTAssertEqual(input.points[1].checkpoint, "points/1.safetensors")
-        XCTAssertEqual(input.curve.last?.dominated, true)
+        XCTAssertEqual(input.curve.map(\.dominated), [false, false, false, false, true, false])
         XCTAssertNil(input.analyticFront, "no analytic front for MultiMNIST")
         XCTAssertEqual(input.residualHistories, [[1.0, 0.6, 0.4, 0.3, 0.25], [2.0, 1.0, 0.7, 0.5]])
         let names = try ReportPage.figures(for: input).map(\.name)
