@@ -144,7 +144,12 @@ public enum ReportPage {
         }
         func vector(_ name: String, _ value: @escaping (ReportPoint) -> [Double]?) -> [Column] {
             let count = points.compactMap { value($0)?.count }.max() ?? 0
-            return (0..<count).map { i in numeric("\(name)\(count > 1 ? " \(i + 1)" : "")") { p in value(p).flatMap { $0.count > i ? $0[i] : nil } } }
+            let subscripts = ["\u{2080}", "\u{2081}", "\u{2082}", "\u{2083}", "\u{2084}", "\u{2085}", "\u{2086}", "\u{2087}", "\u{2088}", "\u{2089}"]
+            func suffix(_ i: Int) -> String {
+                guard count > 1 else { return "" }
+                return name.count == 1 ? String(i + 1).map { subscripts[Int(String($0))!] }.joined() : " \(i + 1)"
+            }
+            return (0..<count).map { i in numeric(name + suffix(i)) { p in value(p).flatMap { $0.count > i ? $0[i] : nil } } }
         }
         var columns = [numeric("id") { Double($0.id) }, numeric("parent") { $0.parent.map(Double.init) }, numeric("t") { $0.t }]
         columns += vector(input.isNetwork ? "train loss" : "f", { $0.objectives })

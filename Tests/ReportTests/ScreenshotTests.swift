@@ -47,6 +47,34 @@ final class ScreenshotTests: XCTestCase {
         }
     }
 
+    func testPointsTableSortsInChromium() throws {
+        try chromiumOrSkip()
+        let directory = try temporaryDirectory()
+        let input = try RunDirectoryReport.load(from: repository.appendingPathComponent("Tests/ReportTests/Fixtures/zdt2-run"))
+        // Two clicks on the f₁ header sort descending: ZDT2's chain end t = 1 has f₁ = 1, the largest.
+        let click = "<script>var h = document.querySelectorAll('table.points th')[3]; h.click(); h.click();</script></body>"
+        let page = try ReportPage.html(for: input).replacingOccurrences(of: "</body>", with: click)
+        XCTAssertTrue(page.contains("<th data-type=\"number\">f\u{2081}</th>"))
+        let file = directory.appendingPathComponent("sorted.html")
+        try Data(page.utf8).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") ? "/usr/bin/chromium" : "/usr/bin/chromium-browser")
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(directory.path)/profile", "--dump-dom", "file://\(file.path)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let table = try XCTUnwrap(dom.range(of: "<table class=\"sortable points\">"), "no points table in the rendered DOM")
+        let body = try XCTUnwrap(dom.range(of: "<tbody>", range: table.upperBound..<dom.endIndex))
+        let firstRow = dom[body.upperBound...].prefix { $0 != "/" }
+        // The first cell of the first row is the id of the point with f₁ = 1, the chain's t = 1 end.
+        let end = try XCTUnwrap(input.points.first { $0.t == 1 })
+        XCTAssertTrue(firstRow.hasPrefix("<tr><td data-sort=\"\(Double(end.id))\">"), String(firstRow))
+        XCTAssertTrue(dom.contains("aria-sort=\"descending\""))
+    }
+
     func testABlankPageFailsTheCheck() throws {
         try chromiumOrSkip()
         let directory = try temporaryDirectory()
