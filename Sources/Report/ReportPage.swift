@@ -42,6 +42,7 @@ public enum ReportPage {
             ])
         }
         let page = HTML(
+            .lang(.english),
             .head(
                 .meta(.charset(.utf8)),
                 .element(named: "title", nodes: [text(input.title)]),
