@@ -208,7 +208,14 @@ enum LayerRenderer {
             }
         }
         let tx = left + width + 52, ty = top + height / 2
-        group.children.append(SVGElement("text", [("class", "axis-title"), ("x", f(tx)), ("y", f(ty)), ("text-anchor", "middle"), ("font-size", "13"), ("fill", Color.darkGrey.hexString), ("transform", "rotate(-90 \(f(tx)) \(f(ty)))")], text: scale.title))
+        var title: [(String, String)] = [("class", "axis-title"), ("font-size", "13"), ("fill", Color.darkGrey.hexString)]
+        if scale.title.count <= 3 {
+            // A short title (t, λ₁) reads better upright, right of the tick labels.
+            title += [("x", f(left + width + 42)), ("y", f(ty + 4)), ("text-anchor", "start")]
+        } else {
+            title += [("x", f(tx)), ("y", f(ty)), ("text-anchor", "middle"), ("transform", "rotate(-90 \(f(tx)) \(f(ty)))")]
+        }
+        group.children.append(SVGElement("text", title, text: scale.title))
         return group
     }
 }

@@ -99,7 +99,7 @@ extension ReportPage {
             if !marks.isEmpty { layers.append(.scatter(ScatterSeries(points: marks, size: 3.5, paint: .solid(color), outline: .black, label: "task \(task + 1), points"))) }
         }
         guard !layers.isEmpty else { return nil }
-        let panel = Panel(title: "Test accuracy along t", x: Axis("t"), y: Axis("test accuracy"), layers: layers, legend: .bottomLeft)
-        return Figure(panels: [panel], panelWidth: 560, panelHeight: 360, identifier: "accuracy")
+        let panel = Panel(title: "Test accuracy along t", x: Axis("t"), y: Axis("test accuracy"), layers: layers, legend: .right)
+        return Figure(panels: [panel], panelWidth: 720, panelHeight: 360, identifier: "accuracy")
     }
 }

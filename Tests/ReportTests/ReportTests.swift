@@ -167,6 +167,13 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(try ReportPage.figures(for: input).map(\.name), ["front"])
     }
 
+    func testARunWithoutPointsStillGivesAPage() throws {
+        let html = try ReportPage.html(for: ReportInput(problem: "zdt2", method: "tangent", points: []))
+        XCTAssertTrue(html.contains("The run has no points to draw."))
+        XCTAssertTrue(isWellFormedXML(html))
+        assertSelfContained(html)
+    }
+
     func testMarkupInTheCommandIsEscaped() throws {
         var input = ReportInput(problem: "toy", method: "m", points: [ReportPoint(id: 0, objectives: [1, 2])])
         input.command = "pareto expand --out '<a&b>' && echo \"done\""
