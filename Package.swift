@@ -37,35 +37,42 @@ let package = Package(
         .target(name: "Autodiff", dependencies: ["LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]),
         // Matrix-free Krylov solvers (MINRES, CG).
         .target(name: "Krylov", dependencies: ["LinearAlgebra"]),
-        // Dominance, fronts, hypervolume, min-norm weights, benchmark problems.
+        // Smooth unconstrained minimisation (L-BFGS with a strong Wolfe line search).
+        .target(name: "Optimization", dependencies: ["LinearAlgebra"]),
+        // Dominance, fronts, hypervolume, distance indicators, min-norm weights.
+        .target(name: "MultiObjective", dependencies: ["LinearAlgebra"]),
+        // Analytic benchmark problems (ZDT1–6, the ZDT2 variant) on the autodiff engine.
         .target(
-            name: "MultiObjective",
-            dependencies: ["LinearAlgebra", "Autodiff", .product(name: "RealModule", package: "swift-numerics")]),
+            name: "Problems",
+            dependencies: ["LinearAlgebra", "Autodiff", "MultiObjective", .product(name: "RealModule", package: "swift-numerics")]),
         // The safetensors file format.
         .target(name: "Safetensors"),
-        // IDX / CSV readers, MultiMNIST builder, batching.
+        // IDX / CSV readers, MultiMNIST builder, synthetic digits, batching.
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
-        // Layers, the multi-task LeNet, checkpoints.
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors", "Datasets"]),
-        // Scalarization trainers that produce checkpoints.
-        .target(name: "Training", dependencies: ["Models", "Datasets", "MultiObjective"]),
-        // Algorithm 1, continuous parametrisation, stitching.
+        // Multi-task networks, their fused kernels, the architecture registry, checkpoints.
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors"]),
+        // Scalarization trainers that produce checkpoints; test metrics.
+        .target(name: "Training", dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "MultiObjective"]),
+        // The core: ParetoOptimize, tangent directions, Algorithm 1, families, stitching, front files.
         .target(
             name: "Expansion",
             dependencies: [
-                "Autodiff", "Krylov", "MultiObjective", "Models", "Datasets", "Training",
-                .product(name: "RealModule", package: "swift-numerics"),
+                "LinearAlgebra", "Autodiff", "Krylov", "MultiObjective", .product(name: "RealModule", package: "swift-numerics"),
             ]),
+        // Expansion of networks over data: objectives, run directories, resume, null space, empirical fronts.
+        .target(
+            name: "NetworkExpansion",
+            dependencies: ["LinearAlgebra", "Autodiff", "MultiObjective", "Optimization", "Datasets", "Models", "Training", "Expansion"]),
         // SVG figures: axes, ticks, legends, colour bars (Foundation only).
         .target(name: "Plotting"),
         // The self-contained HTML report of a run directory.
-        .target(name: "Report", dependencies: ["Plotting", "MultiObjective", .product(name: "Plot", package: "Plot")]),
+        .target(name: "Report", dependencies: ["Plotting", "MultiObjective", "Problems", .product(name: "Plot", package: "Plot")]),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",
             dependencies: [
-                "LinearAlgebra", "Autodiff", "Krylov", "MultiObjective", "Safetensors",
-                "Datasets", "Models", "Training", "Expansion", "Plotting", "Report",
+                "LinearAlgebra", "Autodiff", "Krylov", "Optimization", "MultiObjective", "Problems", "Safetensors",
+                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "Plotting", "Report",
             ]),
         .executableTarget(
             name: "pareto",
@@ -89,14 +96,22 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
         .testTarget(name: "KrylovTests", dependencies: ["Krylov", "LinearAlgebra"]),
-        .testTarget(name: "MultiObjectiveTests", dependencies: ["MultiObjective", "Autodiff", "LinearAlgebra"]),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "LinearAlgebra"]),
+        .testTarget(name: "MultiObjectiveTests", dependencies: ["MultiObjective", "LinearAlgebra"]),
+        .testTarget(name: "ProblemsTests", dependencies: ["Problems", "MultiObjective", "Autodiff", "LinearAlgebra"]),
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff"]),
         .testTarget(
             name: "ExpansionTests",
-            dependencies: ["Expansion", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training"]),
+            dependencies: ["Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models"]),
+        .testTarget(
+            name: "NetworkExpansionTests",
+            dependencies: [
+                "NetworkExpansion", "Expansion", "MultiObjective", "Optimization", "Autodiff", "LinearAlgebra", "Models",
+                "Datasets", "Training",
+            ]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),

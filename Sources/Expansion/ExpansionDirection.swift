@@ -43,7 +43,7 @@ public struct ExpansionDirection: Sendable, Equatable {
     /// MINRES residual norms `‖rhs − H v_k‖`, one per iteration (index 0: `‖rhs‖`).
     public var residualNorms: [Double]
     /// Why MINRES stopped (`nil` for gradient directions).
-    public var minresStop: String?
+    public var minresStop: MINRESStopReason?
 }
 
 /// ParetoExpand (Ma et al. 2020, §4.2 and Algorithm 1): a unit direction `v` at a (nearly)
@@ -85,7 +85,7 @@ public func expansionDirection(
     var solution = rhs
     var iterations = 0
     var residuals: [Double] = []
-    var stop: String? = nil
+    var stop: MINRESStopReason? = nil
     if options.method == .tangent {
         let x = point.parameters
         let hessian = ClosureOperator(dimension: free.count) { u, y in
@@ -98,11 +98,11 @@ public func expansionDirection(
         solution = result.solution
         iterations = result.iterations
         residuals = result.residualNorms
-        stop = "\(result.stopReason)"
+        stop = result.stopReason
     }
     let length = Vector.norm(solution)
     guard length > 0, length.isFinite else {
-        throw ExpansionError.degenerateDirection("the tangent system's solution is zero (stop: \(stop ?? "-"))")
+        throw ExpansionError.degenerateDirection("the tangent system's solution is zero (stop: \(stop.map { "\($0)" } ?? "-"))")
     }
     var v = Vector.embed(solution.map { $0 / length }, at: coordinates, count: n)
     var change = point.jacobian.map { Vector.dot($0, v) }

@@ -1,6 +1,7 @@
+import Krylov
 import LinearAlgebra
-import RealModule
 import MultiObjective
+import RealModule
 
 /// Which way chains grow.
 public enum Steering: String, Sendable, Codable, CaseIterable {
@@ -60,6 +61,21 @@ public struct ExpansionPoint: Sendable, Equatable {
     /// ParetoOptimize iterations after the step.
     public var optimizeIterations: Int
 
+    public init(
+        id: Int, parent: Int?, heading: Int?, directionIndex: Int, point: EvaluatedPoint, direction: [Double]?,
+        minresIterations: Int, residualNorms: [Double], optimizeIterations: Int
+    ) {
+        self.id = id
+        self.parent = parent
+        self.heading = heading
+        self.directionIndex = directionIndex
+        self.point = point
+        self.direction = direction
+        self.minresIterations = minresIterations
+        self.residualNorms = residualNorms
+        self.optimizeIterations = optimizeIterations
+    }
+
     /// `x`.
     public var parameters: [Double] { point.parameters }
     /// `f(x)`.
@@ -83,9 +99,40 @@ public struct ExpansionState: Sendable, Equatable {
     public var optimizeIterations: Int = 0
     /// MINRES iterations per solve, in order.
     public var minresIterations: [Int] = []
+    /// Candidates whose branch stopped on a numerical failure (a non-finite value, a zero
+    /// right-hand side or solution, a solver breakdown), each counted in ``rejected`` too.
+    public var failures: [CandidateFailure] = []
 
     /// A state holding only the seed.
     public init(seed: ExpansionPoint) { points = [seed] }
+}
+
+/// A candidate of Algorithm 1 that could not be made: the branch from `parent` along its
+/// direction `direction` stops there, the rest of the run goes on.
+public struct CandidateFailure: Codable, Sendable, Equatable {
+    /// The point the candidate was grown from.
+    public var parent: Int
+    /// Which of its directions.
+    public var direction: Int
+    /// What went wrong.
+    public var reason: String
+
+    public init(parent: Int, direction: Int, reason: String) {
+        self.parent = parent
+        self.direction = direction
+        self.reason = reason
+    }
+
+    /// Whether `error` ends one branch rather than the run: a degenerate direction, a
+    /// non-finite value, or MINRES stopped by one.
+    static func endsBranch(_ error: any Error) -> Bool {
+        switch error {
+        case ExpansionError.degenerateDirection, ExpansionError.nonFinite: return true
+        case KrylovError.nonFiniteOperatorOutput: return true
+        case KrylovError.operatorFailed(_, _, let underlying): return endsBranch(underlying)
+        default: return false
+        }
+    }
 }
 
 /// Progress of a running expansion, for progress lines.
@@ -198,8 +245,9 @@ public enum ParetoExpansion {
                         residualNorms: direction.residualNorms, optimizeIterations: optimized.iterations))
                     try onAccept(state)
                 }
-            } catch let error as ExpansionError {
-                if case .degenerateDirection = error { state.rejected += 1 } else { throw error }
+            } catch let error where CandidateFailure.endsBranch(error) {
+                state.rejected += 1
+                state.failures.append(CandidateFailure(parent: parent.id, direction: directionIndex, reason: "\(error)"))
             }
             onProgress(ExpansionProgress(
                 accepted: state.points.count, target: options.points, candidates: state.candidates,

@@ -28,7 +28,10 @@ public enum ExpansionError: Error, Equatable, CustomStringConvertible {
     case dimensionMismatch(argument: String, expected: Int, actual: Int)
     case invalidOption(String)
     case degenerateDirection(String)
-    case invalidParameter(t: Double)
+    /// A coordinate outside the family's domain (a chain's `t ∉ [−1, 1]`, a preference off the simplex).
+    case invalidCoordinate(FamilyCoordinate, domain: FamilyDomain)
+    /// An objective value, gradient or Hessian-vector product is NaN or infinite.
+    case nonFinite(quantity: String, index: Int)
 
     public var description: String {
         switch self {
@@ -36,7 +39,12 @@ public enum ExpansionError: Error, Equatable, CustomStringConvertible {
             return "\(argument) has \(actual) components, expected \(expected)"
         case .invalidOption(let reason): return reason
         case .degenerateDirection(let reason): return "no expansion direction: \(reason)"
-        case .invalidParameter(let t): return "t = \(t) is outside [-1, 1]"
+        case .invalidCoordinate(let coordinate, let domain):
+            switch domain {
+            case .chain: return "\(coordinate) is outside the chain's domain [-1, 1]"
+            case .simplex(let tasks): return "\(coordinate) is not a preference on the \(tasks)-task simplex (non-negative, summing to 1)"
+            }
+        case .nonFinite(let quantity, let index): return "non-finite value (NaN or infinity) in \(quantity), component \(index)"
         }
     }
 }
@@ -151,23 +159,34 @@ public final class ParetoObjective {
         guard x.count == expected else { throw ExpansionError.dimensionMismatch(argument: name, expected: expected, actual: x.count) }
     }
 
+    /// `values` itself, or ``ExpansionError/nonFinite(quantity:index:)`` naming the first NaN or infinity.
+    private func finite(_ values: [Double], _ quantity: @autoclosure () -> String) throws -> [Double] {
+        if let index = values.firstIndex(where: { !$0.isFinite }) { throw ExpansionError.nonFinite(quantity: quantity(), index: index) }
+        return values
+    }
+
     /// `f(x)` (one objective evaluation).
+    /// - Throws: ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite value.
     public func values(at x: [Double]) throws -> [Double] {
         try checkLength(x, "parameters", parameterCount)
         counts.objectives += 1
-        return try valuesBody(x)
+        return try finite(try valuesBody(x), "the objective values")
     }
 
     /// `f(x)` and `∇f(x)` (one gradient evaluation).
+    /// - Throws: ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite value.
     public func valuesAndJacobian(at x: [Double]) throws -> (values: [Double], jacobian: [[Double]]) {
         try checkLength(x, "parameters", parameterCount)
         counts.gradients += 1
         let start = DispatchTime.now().uptimeNanoseconds
         defer { gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        return try jacobianBody(x)
+        let (values, jacobian) = try jacobianBody(x)
+        for (i, row) in jacobian.enumerated() { _ = try finite(row, "the gradient of objective \(i + 1)") }
+        return (try finite(values, "the objective values"), jacobian)
     }
 
     /// `H(α) v = Σ αᵢ ∇²fᵢ(x) v` (one HVP evaluation).
+    /// - Throws: ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite component.
     public func hessianVectorProduct(at x: [Double], along v: [Double], weights: [Double]) throws -> [Double] {
         try checkLength(x, "parameters", parameterCount)
         try checkLength(v, "direction", parameterCount)
@@ -175,7 +194,7 @@ public final class ParetoObjective {
         counts.hvps += 1
         let start = DispatchTime.now().uptimeNanoseconds
         defer { hvpSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        return try hvpBody(x, v, weights)
+        return try finite(try hvpBody(x, v, weights), "a Hessian-vector product")
     }
 
     /// The Euclidean projection of `x` onto the box (identity without bounds).

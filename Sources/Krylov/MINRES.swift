@@ -1,3 +1,5 @@
+// Longer than 400 lines on purpose: one routine, the Paige–Saunders iteration read top to bottom in
+// the order of SciPy's minres.py, plus its stop reasons and its documentation (about half the file).
 import LinearAlgebra
 
 /// Why ``minres(_:_:start:shift:relativeTolerance:maxIterations:preconditioner:checkSymmetry:workspace:)``
@@ -130,6 +132,13 @@ public struct MINRESResult: Sendable {
 ///   exhausted, `γ_k ≈ 0` and the step adds a huge `null(A)` component (observed: `‖x‖` from 5
 ///   to 10⁶). The previous iterate is kept by the fused update loop at the cost of one store
 ///   per entry.
+/// * When the least-squares test and the residual test `‖r‖ ≤ tol ‖A‖ ‖x‖` both hold in step `k`,
+///   the least-squares stop wins (SciPy lets the residual test win and returns `x_k`). On a
+///   nonsingular, well-conditioned system the two cannot hold together unless `r = 0`
+///   (`‖A r‖ ≥ σ_min ‖r‖`); on a singular inconsistent one they do exactly in the step where
+///   `γ_k ≈ 0` makes `‖x_k‖` explode, which satisfies the residual test spuriously (observed:
+///   `γ = 1e−8`, `‖x‖` from 5 to 1.4·10⁷, depending on the BLAS kernel's rounding), while
+///   `x_{k−1}` is the certified least-squares iterate.
 /// * The initial residual with a start `x₀` is `b − (A − σI) x₀` (SciPy computes `b − A x₀`,
 ///   omitting the shift).
 /// * `b = 0` is tested before `β₁ = 0` and returns `x = 0`.
@@ -428,7 +437,9 @@ public func minres(
         acond = gmax / gmin
 
         if istop == nil {
-            // The order matters: later tests override earlier ones, exactly as in SciPy.
+            // The order matters: later tests override earlier ones, as in SciPy, except that the
+            // least-squares test wins over the residual test when both hold in one step (see
+            // the doc comment).
             let t1 = 1 + test1
             let t2 = 1 + test2
             if t2 <= 1 { istop = .leastSquaresConverged }
@@ -436,8 +447,8 @@ public func minres(
             if itn >= iterationLimit { istop = .iterationLimit }
             if acond >= 0.1 / eps { istop = .illConditioned }
             if epsx >= beta1 { istop = .accuracyLimitReached }
-            if test2 <= relativeTolerance { istop = .leastSquaresConverged }
             if test1 <= relativeTolerance { istop = .converged }
+            if test2 <= relativeTolerance { istop = .leastSquaresConverged }
         }
         if istop == .leastSquaresConverged {
             // test2 measures ‖A r_{k−1}‖, the residual of the previous iterate: return x_{k−1},

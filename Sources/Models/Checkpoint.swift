@@ -77,17 +77,31 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Reads, validates and decodes the checkpoint at `url` for `model`.
     /// - Throws: ``CheckpointError/unreadable(path:reason:)`` wrapping the container error
-    ///   (corrupt header, truncated data, …) or the errors of ``decode(_:model:)``.
+    ///   (corrupt header, truncated data, …) or ``CheckpointError/invalidFile(path:problem:)``
+    ///   wrapping the errors of ``decode(_:model:)``; either names the file.
     public static func load(from url: URL, model: some MultiTaskModel) throws -> Checkpoint {
-        let file: SafetensorsFile
+        try decode(readContainer(at: url), model: model, path: url.path)
+    }
+
+    /// ``decode(_:model:)`` with its errors naming the file (``CheckpointError/invalidFile(path:problem:)``).
+    static func decode(_ file: SafetensorsFile, model: some MultiTaskModel, path: String) throws -> Checkpoint {
         do {
-            file = try SafetensorsFile.read(from: url)
+            return try decode(file, model: model)
+        } catch let error as CheckpointError {
+            throw CheckpointError.invalidFile(path: path, problem: error)
+        }
+    }
+
+    /// The safetensors container at `url`, its errors wrapped as
+    /// ``CheckpointError/unreadable(path:reason:)`` naming the file.
+    static func readContainer(at url: URL) throws -> SafetensorsFile {
+        do {
+            return try SafetensorsFile.read(from: url)
         } catch SafetensorsError.io(_, let detail) {
             throw CheckpointError.unreadable(path: url.path, reason: detail)
         } catch let error as SafetensorsError {
             throw CheckpointError.unreadable(path: url.path, reason: error.description)
         }
-        return try decode(file, model: model)
     }
 
     /// Decodes a parsed safetensors file for `model`: the tensors must be exactly the model's

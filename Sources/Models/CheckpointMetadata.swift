@@ -179,6 +179,14 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     case architectureMismatch(expected: String, found: String)
     /// The metadata lists a different number of tasks.
     case taskCountMismatch(expected: Int, found: [String])
+    /// The file at `path` is a valid container but not a valid checkpoint: `problem` says why.
+    indirect case invalidFile(path: String, problem: CheckpointError)
+
+    /// The error without the file it was found in (``invalidFile(path:problem:)``'s problem).
+    public var underlying: CheckpointError {
+        if case .invalidFile(_, let problem) = self { return problem.underlying }
+        return self
+    }
 
     public var description: String {
         switch self {
@@ -210,6 +218,8 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
             return "checkpoint is for architecture \(found), not \(expected)"
         case .taskCountMismatch(let expected, let found):
             return "checkpoint lists \(found.count) tasks \(found), the model has \(expected)"
+        case .invalidFile(let path, let problem):
+            return "\(path): \(problem.description)"
         }
     }
 }

@@ -265,3 +265,13 @@ public struct MiniLeNetLoss<Scalar: BLASScalar>: DifferentiableVectorFunction {
             product: try narrow(result.product, "Hessian-vector product"))
     }
 }
+
+extension MiniLeNet {
+    /// `true`: ``MiniLeNetLoss`` is its fused kernel.
+    public var hasFusedLoss: Bool { true }
+
+    /// ``MiniLeNetLoss`` on the batch (double precision inside).
+    public func fusedLoss<S: BLASScalar>(images: Tensor<S>, labels: [[Int]]) throws -> (any DifferentiableVectorFunction<S>)? {
+        try MiniLeNetLoss<S>(images: images, labels: labels)
+    }
+}

@@ -45,3 +45,13 @@ public struct MultiLeNet: MultiTaskModel {
         }
     }
 }
+
+extension MultiLeNet {
+    /// `true`: ``FusedMultiLeNetLoss`` is its fused kernel.
+    public var hasFusedLoss: Bool { true }
+
+    /// ``FusedMultiLeNetLoss`` on the batch.
+    public func fusedLoss<S: BLASScalar>(images: Tensor<S>, labels: [[Int]]) throws -> (any DifferentiableVectorFunction<S>)? {
+        try FusedMultiLeNetLoss<S>(images: images, labels: labels)
+    }
+}

@@ -15,6 +15,20 @@ public protocol MultiTaskModel: Sendable {
     var classCount: Int { get }
     /// Records the per-task logits `[N, classes]` for a batch `images [N, C, H, W]`.
     func logits<S>(parameters: Variable<S>, images: Variable<S>) throws -> [Variable<S>]
+    /// Whether ``fusedLoss(images:labels:)`` returns a kernel (default `false`).
+    var hasFusedLoss: Bool { get }
+    /// A hand-fused kernel of ``MultiTaskLoss`` for this architecture on one batch (the same
+    /// function, differentiated without a tape), or `nil` if the architecture has none
+    /// (default). See ``LossEngine``.
+    func fusedLoss<S: BLASScalar>(images: Tensor<S>, labels: [[Int]]) throws -> (any DifferentiableVectorFunction<S>)?
+}
+
+extension MultiTaskModel {
+    public var hasFusedLoss: Bool { false }
+
+    public func fusedLoss<S: BLASScalar>(images: Tensor<S>, labels: [[Int]]) throws -> (any DifferentiableVectorFunction<S>)? {
+        nil
+    }
 }
 
 extension MultiTaskModel {

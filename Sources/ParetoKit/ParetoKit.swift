@@ -2,11 +2,14 @@
 @_exported import LinearAlgebra
 @_exported import Autodiff
 @_exported import Krylov
+@_exported import Optimization
 @_exported import MultiObjective
+@_exported import Problems
 @_exported import Safetensors
 @_exported import Datasets
 @_exported import Models
 @_exported import Training
 @_exported import Expansion
+@_exported import NetworkExpansion
 @_exported import Plotting
 @_exported import Report

@@ -25,15 +25,20 @@ extension ReportPage {
         let seed = points.first { $0.id == 0 }
         let names = network ? ["test loss, task 1", "test loss, task 2"] : ["f\u{2081}", "f\u{2082}"]
         let m = points.map(\.frontObjectives.count).min() ?? 0
+        let preferenceFamily = input.curve.contains { $0.t == nil && $0.preference != nil }
         if m >= 2 {
             let front = ParetoFigures.FrontInput(
                 title: network ? "Front in test-loss space" : "Front in objective space (\(input.problem))",
                 objectiveNames: names, seed: seed?.frontObjectives, points: points.map(\.frontObjectives),
-                curve: input.curve.filter { $0.objectives.count >= 2 }.map { .init(parameter: $0.t, objectives: $0.objectives, dominated: $0.dominated) },
+                curve: input.curve.compactMap { sample in
+                    guard sample.objectives.count >= 2, let parameter = sample.parameter else { return nil }
+                    return .init(parameter: parameter, objectives: sample.objectives, dominated: sample.dominated)
+                },
+                curveParameter: preferenceFamily ? "\u{03BB}\u{2081}" : "t",
                 analyticFront: input.analyticFront, reference: input.reference?.count == 2 ? input.reference : nil)
             figures.append(ReportFigure(
                 name: "front",
-                caption: "Accepted points (white), the seed (diamond), the continuous set x(t) coloured by t with dominated pieces grey"
+                caption: "Accepted points (white), the seed (diamond), the continuous set coloured by \(preferenceFamily ? "λ₁" : "t") with dominated pieces grey"
                     + (input.analyticFront == nil ? "" : ", the analytic front dashed")
                     + (input.reference == nil ? "" : ", and the region the front dominates w.r.t. the reference shaded") + ".",
                 figure: try ParetoFigures.front(front, identifier: "front")))
@@ -84,13 +89,13 @@ extension ReportPage {
     }
 
     static func accuracyFigure(_ input: ReportInput) throws -> Figure? {
-        let samples = input.curve.filter { $0.testAccuracy != nil }
+        let samples = input.curve.filter { $0.testAccuracy != nil && $0.t != nil }
         let tasks = (samples.compactMap { $0.testAccuracy?.count } + input.points.compactMap { $0.testAccuracy?.count }).min() ?? 0
         guard tasks > 0 else { return nil }
         var layers: [Layer] = []
         for task in 0..<tasks {
             let color = Color.categorical(task)
-            let line = samples.map { PlotPoint($0.t, $0.testAccuracy![task]) }
+            let line = samples.compactMap { s in s.t.map { PlotPoint($0, s.testAccuracy![task]) } }
             if line.count >= 2 { layers.append(.line(LineSeries(points: line, paint: .solid(color), width: 2, label: "task \(task + 1), x(t)"))) }
             let marks = input.points.compactMap { p -> PlotPoint? in
                 guard let t = p.t, let a = p.testAccuracy, a.count > task else { return nil }

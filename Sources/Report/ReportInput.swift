@@ -29,6 +29,8 @@ public struct ReportInput: Sendable, Equatable {
     public var candidates: Int?
     /// Directions it rejected.
     public var rejected: Int?
+    /// Candidates whose branch stopped on a numerical failure (`failures`), with the reasons.
+    public var failures: [String]
     /// Seed stationarity before and after ParetoOptimize (network runs).
     public var stationarity: ReportStationarity?
     /// Wall-clock costs (network runs).
@@ -50,7 +52,7 @@ public struct ReportInput: Sendable, Equatable {
     public init(title: String? = nil, problem: String, method: String, architecture: String? = nil, seed: UInt64? = nil,
                 reference: [Double]? = nil, referenceRule: String? = nil, hypervolumes: ReportHypervolumes = ReportHypervolumes(),
                 points: [ReportPoint], curve: [ReportCurveSample] = [], evaluations: ReportEvaluations? = nil,
-                candidates: Int? = nil, rejected: Int? = nil, stationarity: ReportStationarity? = nil, timing: ReportTiming? = nil,
+                candidates: Int? = nil, rejected: Int? = nil, failures: [String] = [], stationarity: ReportStationarity? = nil, timing: ReportTiming? = nil,
                 images: ReportImageCounts? = nil, residualHistories: [[Double]] = [], analyticFront: [[Double]]? = nil,
                 command: String? = nil, version: String? = nil, source: String? = nil) {
         self.title = title ?? "ParetoKit report: \(problem) · \(method)"
@@ -66,6 +68,7 @@ public struct ReportInput: Sendable, Equatable {
         self.evaluations = evaluations
         self.candidates = candidates
         self.rejected = rejected
+        self.failures = failures
         self.stationarity = stationarity
         self.timing = timing
         self.images = images
@@ -112,6 +115,8 @@ public struct ReportPoint: Sendable, Equatable {
     public var parent: Int?
     /// Position on the continuous chain.
     public var t: Double?
+    /// Preference `λ` (families parametrised by a preference, instead of `t`).
+    public var preference: [Double]?
     /// Parameters (analytic runs).
     public var parameters: [Double]?
     /// Objectives (training losses for networks).
@@ -138,13 +143,14 @@ public struct ReportPoint: Sendable, Equatable {
     public var testAccuracy: [Double]?
 
     /// A point with `id` and `objectives`; the rest optional.
-    public init(id: Int, parent: Int? = nil, t: Double? = nil, parameters: [Double]? = nil, objectives: [Double],
+    public init(id: Int, parent: Int? = nil, t: Double? = nil, preference: [Double]? = nil, parameters: [Double]? = nil, objectives: [Double],
                 favours: Int? = nil, distanceToFront: Double? = nil, distanceToSet: Double? = nil, minresIterations: Int? = nil,
                 optimizeIterations: Int? = nil, stationarity: Double? = nil, checkpoint: String? = nil,
                 trainLoss: [Double]? = nil, testLoss: [Double]? = nil, testAccuracy: [Double]? = nil) {
         self.id = id
         self.parent = parent
         self.t = t
+        self.preference = preference
         self.parameters = parameters
         self.objectives = objectives
         self.favours = favours
@@ -163,10 +169,12 @@ public struct ReportPoint: Sendable, Equatable {
     public var frontObjectives: [Double] { testLoss ?? objectives }
 }
 
-/// One sample `x(t)` of the continuous set.
+/// One sample `x(t)` (or `x(λ)`) of the continuous set.
 public struct ReportCurveSample: Sendable, Equatable {
-    /// `t ∈ [−1, 1]`.
-    public var t: Double
+    /// `t ∈ [−1, 1]` on a chain, or `nil` for a preference family.
+    public var t: Double?
+    /// The preference `λ` of a preference family, else `nil`.
+    public var preference: [Double]?
     /// Objectives (test losses for networks).
     public var objectives: [Double]
     /// Whether it is dominated.
@@ -174,13 +182,17 @@ public struct ReportCurveSample: Sendable, Equatable {
     /// Test accuracies (networks).
     public var testAccuracy: [Double]?
 
-    /// A sample at `t`.
-    public init(t: Double, objectives: [Double], dominated: Bool = false, testAccuracy: [Double]? = nil) {
+    /// A sample at `t` (or at preference `preference`).
+    public init(t: Double?, preference: [Double]? = nil, objectives: [Double], dominated: Bool = false, testAccuracy: [Double]? = nil) {
         self.t = t
+        self.preference = preference
         self.objectives = objectives
         self.dominated = dominated
         self.testAccuracy = testAccuracy
     }
+
+    /// The coordinate the curve is coloured by: `t`, else `λ₁`.
+    public var parameter: Double? { t ?? preference?.first }
 }
 
 /// Evaluation counts of a run (curve sampling excluded).

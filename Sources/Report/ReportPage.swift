@@ -103,6 +103,9 @@ public enum ReportPage {
         rows.append(("accepted points", "\(input.points.count)"))
         if let c = input.candidates { rows.append(("candidates tried", "\(c)")) }
         if let r = input.rejected { rows.append(("candidates rejected", "\(r)")) }
+        if !input.failures.isEmpty {
+            rows.append(("branches stopped by numerical failures", "\(input.failures.count): " + input.failures.joined(separator: "; ")))
+        }
         rows.append(("curve samples", "\(input.curve.count) (\(input.curve.filter(\.dominated).count) dominated)"))
         if let e = input.evaluations {
             let show = { (v: Int?) in v.map(String.init) ?? "—" }
@@ -153,6 +156,7 @@ public enum ReportPage {
             return (0..<count).map { i in numeric(name + suffix(i)) { p in value(p).flatMap { $0.count > i ? $0[i] : nil } } }
         }
         var columns = [numeric("id") { Double($0.id) }, numeric("parent") { $0.parent.map(Double.init) }, numeric("t") { $0.t }]
+        columns += vector("\u{03BB}", { $0.preference })
         columns += vector(input.isNetwork ? "train loss" : "f", { $0.objectives })
         columns += vector("test loss", { $0.testLoss })
         columns += vector("test accuracy", { $0.testAccuracy })

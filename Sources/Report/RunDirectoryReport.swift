@@ -1,5 +1,6 @@
 import Foundation
 import MultiObjective
+import Problems
 
 /// Why a report cannot be read or written. Every case names the file concerned.
 public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
@@ -34,7 +35,9 @@ public enum ReportError: Error, Equatable, Sendable, CustomStringConvertible, Lo
 /// `checkpoint`, `train_loss`, `test_loss`, `test_accuracy`, `stationarity{before,after}`,
 /// `timing{…}`, `train_images`, `test_images`, `hvp_images`) — may be missing or `null`;
 /// unknown keys are ignored. A network run's `state.json`, when present and readable, supplies
-/// the MINRES residual histories (`points[].residual_norms`).
+/// the MINRES residual histories (`points[].residual_norms`), and its `timing.json` the
+/// wall-clock costs when `front.json` has no `timing`. Preference families carry `preference`
+/// instead of `t` on points and curve samples.
 public enum RunDirectoryReport {
     /// Loads `url`: a run directory containing `front.json`, or a `front.json` file itself. For
     /// analytic problems ParetoKit knows (ZDT1–6, the ZDT2 variant), adds 501 points of the
@@ -58,6 +61,12 @@ public enum RunDirectoryReport {
                 input.hypervolumes.analytic = try? Hypervolume.compute(problem.paretoFront(count: 100_001), reference: reference)
             }
         }
+        let timing = file.deletingLastPathComponent().appendingPathComponent("timing.json")
+        if input.timing == nil, let bytes = try? Data(contentsOf: timing) {
+            do { input.timing = makeTiming(try JSONDecoder().decode(FrontJSON.TimingJSON.self, from: bytes)) } catch let error as DecodingError {
+                throw ReportError.corrupt(path: timing.path, reason: describe(error))
+            }
+        }
         let state = file.deletingLastPathComponent().appendingPathComponent("state.json")
         if let bytes = try? Data(contentsOf: state), let record = try? JSONDecoder().decode(StateFile.self, from: bytes) {
             input.residualHistories = record.points.compactMap(\.residualNorms).filter { !$0.isEmpty }
@@ -75,12 +84,12 @@ public enum RunDirectoryReport {
             throw ReportError.corrupt(path: path, reason: error.localizedDescription)
         }
         let points = file.points.map { p in
-            ReportPoint(id: p.id, parent: p.parent, t: p.t, parameters: p.parameters, objectives: p.objectives, favours: p.favours,
+            ReportPoint(id: p.id, parent: p.parent, t: p.t, preference: p.preference, parameters: p.parameters, objectives: p.objectives, favours: p.favours,
                         distanceToFront: p.distance_to_front, distanceToSet: p.distance_to_set, minresIterations: p.minres_iterations,
                         optimizeIterations: p.optimize_iterations, stationarity: p.stationarity, checkpoint: p.checkpoint,
                         trainLoss: p.train_loss, testLoss: p.test_loss, testAccuracy: p.test_accuracy)
         }
-        let curve = (file.curve ?? []).map { ReportCurveSample(t: $0.t, objectives: $0.objectives, dominated: $0.dominated ?? false, testAccuracy: $0.test_accuracy) }
+        let curve = (file.curve ?? []).map { ReportCurveSample(t: $0.t, preference: $0.preference, objectives: $0.objectives, dominated: $0.dominated ?? false, testAccuracy: $0.test_accuracy) }
         return ReportInput(
             problem: file.problem, method: file.method, architecture: file.architecture, seed: file.seed, reference: file.reference,
             referenceRule: file.reference_rule,
@@ -88,13 +97,16 @@ public enum RunDirectoryReport {
             points: points, curve: curve,
             evaluations: file.evaluations.map { ReportEvaluations(objectives: $0.objectives, gradients: $0.gradients, hvps: $0.hvps) },
             candidates: file.candidates, rejected: file.rejected,
+            failures: (file.failures ?? []).map { "point \($0.parent.map(String.init) ?? "?"), direction \($0.direction.map(String.init) ?? "?"): \($0.reason ?? "no reason recorded")" },
             stationarity: file.stationarity.map { ReportStationarity(before: $0.before, after: $0.after) },
-            timing: file.timing.map {
-                ReportTiming(totalSeconds: $0.total_seconds, stepSeconds: $0.step_seconds ?? [], hvpSecondsMean: $0.hvp_seconds_mean,
-                       gradientSecondsMean: $0.gradient_seconds_mean, minresIterations: $0.minres_iterations ?? [])
-            },
+            timing: file.timing.map(makeTiming),
             images: (file.train_images ?? file.test_images ?? file.hvp_images) == nil ? nil
                 : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images))
+    }
+
+    private static func makeTiming(_ t: FrontJSON.TimingJSON) -> ReportTiming {
+        ReportTiming(totalSeconds: t.total_seconds, stepSeconds: t.step_seconds ?? [], hvpSecondsMean: t.hvp_seconds_mean,
+                     gradientSecondsMean: t.gradient_seconds_mean, minresIterations: t.minres_iterations ?? [])
     }
 
     static func describe(_ error: DecodingError) -> String {
@@ -115,17 +127,18 @@ public enum RunDirectoryReport {
 }
 
 /// The documented keys of `front.json`, snake_case as in the file.
-private struct FrontJSON: Decodable {
+struct FrontJSON: Decodable {
     struct Point: Decodable {
         let id: Int
-        let parent: Int?, t: Double?, parameters: [Double]?, objectives: [Double], favours: Int?
+        let parent: Int?, t: Double?, preference: [Double]?, parameters: [Double]?, objectives: [Double], favours: Int?
         let distance_to_front: Double?, distance_to_set: Double?
         let minres_iterations: Int?, optimize_iterations: Int?, stationarity: Double?
         let checkpoint: String?, train_loss: [Double]?, test_loss: [Double]?, test_accuracy: [Double]?
     }
     struct Sample: Decodable {
-        let t: Double, objectives: [Double], dominated: Bool?, test_accuracy: [Double]?
+        let t: Double?, preference: [Double]?, objectives: [Double], dominated: Bool?, test_accuracy: [Double]?
     }
+    struct Failure: Decodable { let parent: Int?, direction: Int?, reason: String? }
     struct Evaluations: Decodable { let objectives: Int?, gradients: Int?, hvps: Int? }
     struct Stationarity: Decodable { let before: Double?, after: Double? }
     struct TimingJSON: Decodable {
@@ -134,7 +147,7 @@ private struct FrontJSON: Decodable {
     }
     let problem: String, method: String, points: [Point]
     let seed: UInt64?, reference: [Double]?, hypervolume: Double?, points_hypervolume: Double?
-    let curve: [Sample]?, evaluations: Evaluations?, candidates: Int?, rejected: Int?
+    let curve: [Sample]?, evaluations: Evaluations?, candidates: Int?, rejected: Int?, failures: [Failure]?
     let architecture: String?, reference_rule: String?, hypervolume_before: Double?, hypervolume_after: Double?
     let stationarity: Stationarity?, timing: TimingJSON?, train_images: Int?, test_images: Int?, hvp_images: Int?
 }

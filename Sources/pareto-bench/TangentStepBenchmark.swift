@@ -27,7 +27,7 @@ struct TangentStepBenchmark: ParsableCommand {
         let model = MultiLeNet()
         let networkData = try NetworkObjectiveData(
             model: model, train: train, test: test, hvpBatchSize: hvpBatch, hvpSeed: 1, chunkSize: chunkSize,
-            factory: .fusedMultiLeNet)
+            factory: .engine(model, .fused))
         let x: [Double] = try from.map { try Checkpoint.load(from: URL(fileURLWithPath: $0), model: model).parameters }
             ?? ParameterInitialization.pytorchDefault(layout: model.layout, seed: 1)
         let objective = try networkData.makeObjective()

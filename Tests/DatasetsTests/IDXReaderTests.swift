@@ -158,7 +158,7 @@ final class IDXReaderTests: XCTestCase {
     }
 
     func testStratifiedSplitKeepsIdentitiesDisjoint() throws {
-        let digits = try syntheticDigits(perClass: 10, seed: 3)
+        let digits = try SyntheticDigits.make(count: 100, seed: 3)
         let (train, test) = try digits.stratifiedSplit(testFraction: 0.2)
         XCTAssertEqual(train.classCounts, [Int](repeating: 8, count: 10))
         XCTAssertEqual(test.classCounts, [Int](repeating: 2, count: 10))

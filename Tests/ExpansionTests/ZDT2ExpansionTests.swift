@@ -4,6 +4,7 @@ import Foundation
 import Krylov
 import LinearAlgebra
 import MultiObjective
+import Problems
 import XCTest
 
 /// Regression tests of the tangent expansion against the analytic ZDT2 front and the
@@ -96,7 +97,11 @@ final class ZDT2ExpansionTests: XCTestCase {
             let normalPart = tangent.direction.dropFirst().reduce(0) { $0 + $1 * $1 }.squareRoot()
             XCTAssertLessThanOrEqual(normalPart, 1e-6)
             XCTAssertLessThan(tangent.predictedChange[0], 0, "favours f1")
+            // One free coordinate: every right-hand side is an eigenvector of the 1×1 system, so
+            // MINRES stops after its first step with that reason (a typed stop reason, not a string).
+            XCTAssertEqual(tangent.minresStop, .eigenvectorFound)
             let gradient = try expansionDirection(objective, at: point, beta: [1, 0], favouring: 0, options: DirectionOptions(method: .gradient))
+            XCTAssertNil(gradient.minresStop)
             let gradientNormalPart = gradient.direction.dropFirst().reduce(0) { $0 + $1 * $1 }.squareRoot()
             XCTAssertGreaterThan(gradientNormalPart, 0.1, "gradient directions leave the set at f1 = \(f1)")
         }
@@ -188,7 +193,7 @@ final class ZDT2ExpansionTests: XCTestCase {
         for (index, f1) in [0.25, 0.7].enumerated() {
             let (objective, _, set) = try expand(problem, from: problem.paretoOptimalPoint(firstObjective: f1), options(points: 9, step: 0.05))
             let curve = try set.sampleCurve(count: 201, objective: objective)
-            families.append(curve.map { FamilySample(family: index, t: $0.t, objectives: $0.objectives) })
+            families.append(try curve.map { FamilySample(family: index, t: try XCTUnwrap($0.t), objectives: $0.objectives) })
             single.append(try Hypervolume.compute(curve.map(\.objectives), reference: [1, 1]))
         }
         let stitched = try Stitching.stitch(families)

@@ -83,7 +83,13 @@ final class CheckpointTests: XCTestCase {
     private func load(_ bytes: [UInt8]) throws -> Checkpoint {
         let url = temporaryURL()
         try Data(bytes).write(to: url)
-        return try Checkpoint.load(from: url, model: MultiLeNet())
+        do {
+            return try Checkpoint.load(from: url, model: MultiLeNet())
+        } catch let error as CheckpointError {
+            // Every error of a load names the file.
+            XCTAssertTrue(error.description.contains(url.path), "'\(error)' does not name \(url.path)")
+            throw error.underlying
+        }
     }
 
     private func assertRejects(_ bytes: [UInt8], mentioning phrases: [String], file: StaticString = #filePath, line: UInt = #line) {

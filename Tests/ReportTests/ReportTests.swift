@@ -114,7 +114,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(input.architecture, "multi-lenet")
         XCTAssertEqual(input.hypervolumes.before, 0.03)
         XCTAssertEqual(input.stationarity, ReportStationarity(before: 0.31, after: 0.012))
-        XCTAssertEqual(input.timing?.minresIterations, [50, 50])
+        XCTAssertEqual(input.timing?.minresIterations, [50, 50], "from timing.json")
         XCTAssertEqual(input.images, ReportImageCounts(train: 5000, test: 1000, hvp: 256))
         XCTAssertEqual(input.points[1].checkpoint, "points/1.safetensors")
         XCTAssertEqual(input.curve.map(\.dominated), [false, false, false, false, true, false])
@@ -165,6 +165,41 @@ final class ReportTests: XCTestCase {
         assertSelfContained(html)
         XCTAssertTrue(html.contains("seed not recorded"))
         XCTAssertEqual(try ReportPage.figures(for: input).map(\.name), ["front"])
+    }
+
+    func testPreferenceFamilyTimingAndFailuresInFrontJSON() throws {
+        // A preference family: λ instead of t on points and samples; timing inline; one failure.
+        let json = """
+        {"problem": "zdt1", "method": "tangent", "seed": 3, "reference": [1, 1],
+         "points": [{"id": 0, "preference": [0.25, 0.75], "objectives": [0.2, 0.6]},
+                    {"id": 1, "preference": [0.75, 0.25], "objectives": [0.6, 0.3]}],
+         "curve": [{"preference": [0.25, 0.75], "objectives": [0.2, 0.6], "dominated": false},
+                   {"preference": [0.5, 0.5], "objectives": [0.4, 0.4], "dominated": false},
+                   {"preference": [0.75, 0.25], "objectives": [0.6, 0.3], "dominated": false}],
+         "failures": [{"parent": 1, "direction": 0, "reason": "non-finite objective"}],
+         "timing": {"total_seconds": 12.5, "step_seconds": [0, 12.5]}}
+        """
+        let input = try RunDirectoryReport.decode(Data(json.utf8), path: "inline")
+        XCTAssertEqual(input.points[1].preference, [0.75, 0.25])
+        XCTAssertNil(input.curve[0].t)
+        XCTAssertEqual(input.curve.compactMap(\.parameter), [0.25, 0.5, 0.75])
+        XCTAssertEqual(input.timing?.totalSeconds, 12.5)
+        XCTAssertEqual(input.failures, ["point 1, direction 0: non-finite objective"])
+        let figure = try XCTUnwrap(try ReportPage.figures(for: input).first { $0.name == "front" })
+        XCTAssertEqual(figure.figure.panels[0].colorScale?.title, "λ\u{2081}")
+        let html = try ReportPage.html(for: input)
+        XCTAssertTrue(html.contains("<th data-type=\"number\">λ\u{2081}</th>"))
+        XCTAssertTrue(html.contains("non-finite objective"))
+        XCTAssertTrue(html.contains("12.5 s"))
+    }
+
+    func testCorruptTimingFileIsNamed() throws {
+        let directory = try temporaryDirectory()
+        try Data(#"{"problem": "p", "method": "m", "points": [{"id": 0, "objectives": [1, 2]}]}"#.utf8).write(to: directory.appendingPathComponent("front.json"))
+        try Data(#"{"total_seconds": "soon"}"#.utf8).write(to: directory.appendingPathComponent("timing.json"))
+        XCTAssertThrowsError(try RunDirectoryReport.load(from: directory)) { error in
+            XCTAssertTrue("\(error)".contains("timing.json") && "\(error)".contains("total_seconds"), "\(error)")
+        }
     }
 
     func testARunWithoutPointsStillGivesAPage() throws {

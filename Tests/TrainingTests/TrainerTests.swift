@@ -12,7 +12,7 @@ final class TrainerTests: XCTestCase {
     /// LS (0.5, 0.5) with Adam on 1,000 synthetic composites for 2 epochs: both test losses end
     /// well below chance (less than half of ln 10) and accuracies well above 10 %.
     func testLinearScalarizationLearnsSyntheticComposites() throws {
-        let (train, test) = try syntheticSplits(train: 1000, test: 300)
+        let (train, test) = try SyntheticDigits.splits(train: 1000, test: 300)
         let configuration = TrainingConfiguration(
             method: .linearScalarization(weights: [0.5, 0.5]), learningRate: 3e-3, epochs: 2, batchSize: 50, seed: 3,
             evaluatesEveryEpoch: false)
@@ -49,7 +49,7 @@ final class TrainerTests: XCTestCase {
     /// −d is a common descent direction), with gradients recomputed independently on the step's
     /// batch; plain SGD then moves the parameters by exactly −η d.
     func testMGDAStepsAreCommonDescentDirections() throws {
-        let (train, _) = try syntheticSplits(train: 96, test: 10)
+        let (train, _) = try SyntheticDigits.splits(train: 96, test: 10)
         let configuration = TrainingConfiguration(
             method: .mgda, optimizer: .sgd(momentum: 0), learningRate: 0.05, epochs: 1, batchSize: 24, seed: 9,
             evaluatesEveryEpoch: false)
@@ -81,7 +81,7 @@ final class TrainerTests: XCTestCase {
 
     /// RLW: each step's weights lie on the simplex, and they vary from step to step.
     func testRandomLossWeightsAreOnTheSimplexAndVary() throws {
-        let (train, _) = try syntheticSplits(train: 120, test: 10)
+        let (train, _) = try SyntheticDigits.splits(train: 120, test: 10)
         let configuration = TrainingConfiguration(
             method: .randomLossWeighting, epochs: 1, batchSize: 10, seed: 4, evaluatesEveryEpoch: false)
         let trainer = try Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, Float>>(model: MultiLeNet(), configuration: configuration)
@@ -134,7 +134,7 @@ final class TrainerTests: XCTestCase {
     /// weights must move towards task 2 on every step where w₂f₂ > w₁f₁, and end above 1/2.
     /// Also exercises a custom objective factory.
     func testChebyshevWeightsMoveTowardsTheLargerLoss() throws {
-        let (train, _) = try syntheticSplits(train: 400, test: 10)
+        let (train, _) = try SyntheticDigits.splits(train: 400, test: 10)
         let configuration = TrainingConfiguration(
             method: .chebyshev(preference: [0.5, 0.5], dualLearningRate: 0.5), learningRate: 3e-3, epochs: 1, batchSize: 25,
             seed: 2, evaluatesEveryEpoch: false)
@@ -162,7 +162,7 @@ final class TrainerTests: XCTestCase {
 
     /// A NaN in a batch stops training with a descriptive error naming epoch and batch.
     func testNonFiniteLossStopsWithError() throws {
-        let (train, _) = try syntheticSplits(train: 40, test: 10)
+        let (train, _) = try SyntheticDigits.splits(train: 40, test: 10)
         let configuration = TrainingConfiguration(
             method: .linearScalarization(weights: [1, 1]), epochs: 2, batchSize: 10, seed: 1, evaluatesEveryEpoch: false)
         var calls = 0
@@ -187,7 +187,7 @@ final class TrainerTests: XCTestCase {
     /// An engine that returns a NaN gradient without throwing (as a hand-written kernel might)
     /// is caught by the trainer's own checks.
     func testNonFiniteGradientFromACustomEngineIsCaught() throws {
-        let (train, _) = try syntheticSplits(train: 20, test: 10)
+        let (train, _) = try SyntheticDigits.splits(train: 20, test: 10)
         let configuration = TrainingConfiguration(method: .randomLossWeighting, epochs: 1, batchSize: 10, seed: 1, evaluatesEveryEpoch: false)
         let trainer = try Trainer<MultiLeNet, SilentNaNObjective>(model: MultiLeNet(), configuration: configuration) { batch in
             SilentNaNObjective(wrapped: try MultiTaskLoss(model: MultiLeNet(), images: batch.images, labels: batch.labels))
@@ -199,7 +199,7 @@ final class TrainerTests: XCTestCase {
 
     /// Equal seeds give bit-identical parameters; the initial parameters are PyTorch's bounds.
     func testRunsAreReproducibleAndInitialisationIsBounded() throws {
-        let (train, test) = try syntheticSplits(train: 60, test: 20)
+        let (train, test) = try SyntheticDigits.splits(train: 60, test: 20)
         let configuration = TrainingConfiguration(
             method: .randomLossWeighting, optimizer: .sgd(momentum: 0.9), learningRate: 0.01, schedule: .cosine, epochs: 2,
             batchSize: 16, seed: 8)
@@ -231,7 +231,7 @@ final class TrainerTests: XCTestCase {
     /// The checkpoint of a run records method, weights, seed, tasks and final metrics, and
     /// reloads to the same parameters.
     func testResultCheckpointRecordsTheRun() throws {
-        let (train, test) = try syntheticSplits(train: 40, test: 20)
+        let (train, test) = try SyntheticDigits.splits(train: 40, test: 20)
         let configuration = TrainingConfiguration(
             method: .linearScalarization(weights: [0.25, 0.75]), epochs: 1, batchSize: 20, seed: 42)
         let trainer = try Trainer<MultiLeNet, MultiTaskLoss<MultiLeNet, Float>>(model: MultiLeNet(), configuration: configuration)

@@ -41,18 +41,23 @@ print(String(format: "linear scalarisation, 21 weights: hypervolume %.6f; distin
 
 // 3. The exported analysis: SVG, CSV, Markdown.
 @MainActor func svg() throws -> String {
+    var samples: [ParetoFigures.CurveSample] = []
+    for sample in curve {
+        guard let t = sample.t else { continue }
+        samples.append(ParetoFigures.CurveSample(parameter: t, objectives: sample.objectives, dominated: sample.dominated))
+    }
     let exact = (0...200).map { k -> [Double] in let f1 = Double(k) / 200; return [f1, 1 - f1 * f1] }
     var figure = try ParetoFigures.front(ParetoFigures.FrontInput(
         title: "ZDT2, n = 30: tangent expansion vs linear scalarisation",
         seed: state.points.first?.objectives, points: state.points.map(\.objectives),
-        curve: curve.map { ParetoFigures.CurveSample(parameter: $0.t, objectives: $0.objectives, dominated: $0.dominated) },
+        curve: samples,
         analyticFront: exact, reference: [1, 1]))
     figure.panels[0].layers.append(.scatter(ScatterSeries(
         points: scalarized.map { PlotPoint($0[0], $0[1]) }, marker: .square, size: 5, paint: .solid(Color.categorical(5)),
         outline: .black, label: "linear scalarisation, 21 weights")))
     return try figure.svg()
 }
-let csv = "t,f1,f2,dominated\n" + curve.map { "\($0.t),\($0.objectives[0]),\($0.objectives[1]),\($0.dominated)" }.joined(separator: "\n") + "\n"
+let csv = "t,f1,f2,dominated\n" + curve.map { "\($0.t.map { "\($0)" } ?? ""),\($0.objectives[0]),\($0.objectives[1]),\($0.dominated)" }.joined(separator: "\n") + "\n"
 let markdown = """
     # Tangent expansion on ZDT2 (n = 30)
 

@@ -1,5 +1,6 @@
 import Autodiff
 import Datasets
+import Expansion
 import Foundation
 import LinearAlgebra
 import Models
@@ -7,33 +8,28 @@ import Training
 
 /// Builds the multi-task loss of a network on one fixed batch as a
 /// ``DifferentiableVectorFunction`` in `Float`: the seam where the differentiation engine is
-/// chosen. ``tape(_:)`` records ``MultiTaskLoss`` on the autodiff tape; a fused kernel for one
-/// architecture can be plugged in with ``init(_:)`` without touching the expansion.
+/// chosen. ``engine(_:_:)`` takes the architecture's fused kernel or the tape
+/// (``MultiTaskModel/loss(images:labels:engine:)``, the registry's choice by default); any
+/// other kernel can be plugged in with ``init(_:)`` without touching the expansion.
 public struct NetworkLossFactory: Sendable {
     private let body: @Sendable (Tensor<Float>, [[Int]]) throws -> any DifferentiableVectorFunction<Float>
+    /// A name for reports (`fused`, `tape`, or `custom`).
+    public let name: String
 
     /// A factory from a closure mapping (images `[N, C, H, W]`, labels per task) to the mean
     /// per-task cross-entropy on that batch.
-    public init(_ body: @escaping @Sendable (Tensor<Float>, [[Int]]) throws -> any DifferentiableVectorFunction<Float>) {
+    public init(name: String = "custom", _ body: @escaping @Sendable (Tensor<Float>, [[Int]]) throws -> any DifferentiableVectorFunction<Float>) {
+        self.name = name
         self.body = body
     }
 
-    /// The tape engine: ``MultiTaskLoss`` of `model` (forward-over-reverse HVPs).
-    public static func tape<Model: MultiTaskModel>(_ model: Model) -> NetworkLossFactory {
-        NetworkLossFactory { images, labels in try MultiTaskLoss<Model, Float>(model: model, images: images, labels: labels) }
-    }
-
-    /// The fused MultiLeNet kernel (``FusedMultiLeNetLoss``): no tape, a preallocated
-    /// workspace per batch, the same values, gradients and HVPs as ``tape(_:)`` for
-    /// ``MultiLeNet`` up to rounding.
-    public static let fusedMultiLeNet = NetworkLossFactory { images, labels in
-        try FusedMultiLeNetLoss<Float>(images: images, labels: labels)
-    }
-
-    /// The hand-differentiated MiniLeNet loss (``MiniLeNetLoss``, double precision inside,
-    /// no tape).
-    public static let miniLeNet = NetworkLossFactory { images, labels in
-        try MiniLeNetLoss<Float>(images: images, labels: labels)
+    /// `model`'s loss by `engine` (its ``MultiTaskModel/defaultEngine`` when `nil`: the fused
+    /// kernel where the architecture has one, else the tape).
+    public static func engine<Model: MultiTaskModel>(_ model: Model, _ engine: LossEngine? = nil) -> NetworkLossFactory {
+        let engine = engine ?? model.defaultEngine
+        return NetworkLossFactory(name: engine.rawValue) { images, labels in
+            try model.loss(images: images, labels: labels, engine: engine)
+        }
     }
 
     /// The loss on one batch.
@@ -59,14 +55,18 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     public let trainingLoss: ChunkedLoss<Float>
     /// Hessian-vector products on the HVP mini-batch, in chunks.
     public let curvatureLoss: ChunkedLoss<Float>
+    /// The differentiation engine's name (``NetworkLossFactory/name``).
+    public let engine: String
+    /// Images per chunk of the training loss (the order of the floating-point sums).
+    public let chunkSize: Int
 
     /// - Parameters:
     ///   - hvpBatchSize: images of the HVP mini-batch (at most the training count; the reference
     ///     uses 2,048).
     ///   - hvpSeed: seed of the mini-batch's selection (a seeded permutation's first images).
     ///   - chunkSize: images per chunk of the training loss (memory holds one chunk's tape).
-    ///   - factory: the differentiation engine (default: ``NetworkLossFactory/miniLeNet`` for
-///     ``MiniLeNet``, otherwise the tape, ``NetworkLossFactory/tape(_:)``).
+    ///   - factory: the differentiation engine (default: the model's default engine,
+    ///     ``NetworkLossFactory/engine(_:_:)``).
     /// - Throws: ``ExpansionError/invalidOption(_:)`` for empty data, a wrong image size or
     ///   non-positive sizes.
     public init(
@@ -82,8 +82,10 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
             throw ExpansionError.invalidOption(
                 "\(model.architecture) takes \(model.inputShape) images, the data has side \(train.side) (train) and \(test.side) (test); build composites with side \(side)")
         }
-        let factory = factory ?? (model is MiniLeNet ? .miniLeNet : .tape(model))
+        let factory = factory ?? .engine(model)
         self.model = model
+        engine = factory.name
+        self.chunkSize = chunkSize
         self.train = train
         self.test = test
         var generator = SeededGenerator(seed: hvpSeed, stream: 0x4856_5042)  // "HVPB"

@@ -1,4 +1,5 @@
 import Datasets
+import Expansion
 import Foundation
 import LinearAlgebra
 import Models
@@ -51,213 +52,6 @@ public struct NetworkExpansionOptions: Sendable, Equatable {
     }
 }
 
-/// The `state.json` of a network run: everything needed to continue an interrupted run
-/// without losing or repeating points (the counters of ``ExpansionState``, each accepted
-/// point's place in the tree and its checkpoint, evaluation counts and timings so far).
-public struct NetworkRunRecord: Codable, Sendable, Equatable {
-    /// One accepted point.
-    public struct Point: Codable, Sendable, Equatable {
-        public var id: Int
-        public var parent: Int?
-        public var heading: Int?
-        public var directionIndex: Int
-        public var minresIterations: Int
-        public var residualNorms: [Double]
-        public var optimizeIterations: Int
-        /// Path of its checkpoint relative to the run directory.
-        public var checkpoint: String
-        /// Training objectives `f(x)`.
-        public var trainLoss: [Double]
-        public var testLoss: [Double]
-        public var testAccuracy: [Double]
-        /// Relative stationarity at the point.
-        public var stationarity: Double
-
-        enum CodingKeys: String, CodingKey {
-            case id, parent, heading, checkpoint, stationarity
-            case directionIndex = "direction_index", minresIterations = "minres_iterations", residualNorms = "residual_norms"
-            case optimizeIterations = "optimize_iterations", trainLoss = "train_loss", testLoss = "test_loss"
-            case testAccuracy = "test_accuracy"
-        }
-    }
-
-    /// Relative stationarity of the seed before and after its ParetoOptimize.
-    public struct Stationarity: Codable, Sendable, Equatable {
-        public var before: Double
-        public var after: Double
-    }
-
-    public var version = 1
-    public var method: String
-    /// Options and data that must agree on resume.
-    public var configuration: [String: String]
-    public var reference: [Double]
-    /// Test loss and accuracy of the input network (before its ParetoOptimize).
-    public var inputTestLoss: [Double]
-    public var inputTestAccuracy: [Double]
-    public var stationarity: Stationarity
-    public var points: [Point] = []
-    public var nextToExpand = 0
-    public var nextDirection = 0
-    public var candidates = 0
-    public var rejected = 0
-    public var optimizeIterations = 0
-    public var minresIterations: [Int] = []
-    /// Evaluations so far (re-evaluations on resume not included).
-    public var evaluations = EvaluationCounts()
-    public var gradientSeconds = 0.0
-    public var hvpSeconds = 0.0
-    /// Wall-clock seconds so far.
-    public var elapsedSeconds = 0.0
-    /// Wall-clock seconds from the previous accepted point (or the start) to each accepted point.
-    public var stepSeconds: [Double] = []
-
-    enum CodingKeys: String, CodingKey {
-        case version, method, configuration, reference, stationarity, points, candidates, rejected, evaluations
-        case inputTestLoss = "input_test_loss", inputTestAccuracy = "input_test_accuracy"
-        case nextToExpand = "next_to_expand", nextDirection = "next_direction", optimizeIterations = "optimize_iterations"
-        case minresIterations = "minres_iterations", gradientSeconds = "gradient_seconds", hvpSeconds = "hvp_seconds"
-        case elapsedSeconds = "elapsed_seconds", stepSeconds = "step_seconds"
-    }
-}
-
-extension NetworkRunRecord {
-    /// Takes Algorithm 1's counters (queue position, candidates, rejections, iterations) from `state`.
-    mutating func copyCounters(from state: ExpansionState) {
-        nextToExpand = state.nextToExpand
-        nextDirection = state.nextDirection
-        candidates = state.candidates
-        rejected = state.rejected
-        optimizeIterations = state.optimizeIterations
-        minresIterations = state.minresIterations
-    }
-}
-
-/// The `front.json` of a network run: the keys of ``FrontFile`` (`problem`, `seed`, `method`,
-/// `reference`, `hypervolume`, `points`, `curve`, `evaluations`, …) with network fields. Points
-/// carry a `checkpoint` path instead of their parameters; `objectives` are the training losses
-/// (the objectives Algorithm 1 works on); hypervolumes are of **test** losses w.r.t.
-/// `reference`. The curve samples `x(t)` and evaluates the test loss (`objectives`).
-public struct NetworkFrontFile: Codable, Sendable, Equatable {
-    /// One accepted point (the fields of ``FrontFile/Point`` with `checkpoint` instead of `parameters`).
-    public struct Point: Codable, Sendable, Equatable {
-        /// Acceptance order (0: the seed).
-        public var id: Int
-        /// The point it was grown from.
-        public var parent: Int?
-        /// `t` on the chain, or `nil` off the chain.
-        public var t: Double?
-        public var checkpoint: String
-        /// Training losses `f(x)`.
-        public var objectives: [Double]
-        /// The objective its chain favours, 1-based (`null` for the seed).
-        public var favours: Int?
-        public var trainLoss: [Double]
-        public var testLoss: [Double]
-        public var testAccuracy: [Double]
-        public var minresIterations: Int
-        public var optimizeIterations: Int
-        /// Relative stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖`.
-        public var stationarity: Double
-
-        enum CodingKeys: String, CodingKey {
-            case id, parent, t, checkpoint, objectives, favours, stationarity
-            case trainLoss = "train_loss", testLoss = "test_loss", testAccuracy = "test_accuracy"
-            case minresIterations = "minres_iterations", optimizeIterations = "optimize_iterations"
-        }
-    }
-
-    /// One sample `x(t)` of the continuous chain, evaluated on the test split.
-    public struct CurveSample: Codable, Sendable, Equatable {
-        /// `t ∈ [−1, 1]`.
-        public var t: Double
-        /// Test loss per task of `x(t)`.
-        public var objectives: [Double]
-        public var testAccuracy: [Double]
-        public var dominated: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case t, objectives, dominated
-            case testAccuracy = "test_accuracy"
-        }
-    }
-
-    /// Wall-clock costs of the run.
-    public struct Timing: Codable, Sendable, Equatable {
-        /// The whole run (all sessions, without the curve sampling).
-        public var totalSeconds: Double
-        /// Seconds from the previous accepted point to each accepted point (0 for the seed).
-        public var stepSeconds: [Double]
-        /// Mean seconds per Hessian-vector product.
-        public var hvpSecondsMean: Double
-        /// Mean seconds per gradient (Jacobian) evaluation.
-        public var gradientSecondsMean: Double
-        /// MINRES iterations of each tangent solve.
-        public var minresIterations: [Int]
-
-        enum CodingKeys: String, CodingKey {
-            case totalSeconds = "total_seconds", stepSeconds = "step_seconds", hvpSecondsMean = "hvp_seconds_mean"
-            case gradientSecondsMean = "gradient_seconds_mean", minresIterations = "minres_iterations"
-        }
-    }
-
-    public var problem: String
-    public var architecture: String
-    public var seed: UInt64
-    public var method: String
-    public var reference: [Double]
-    /// How ``reference`` was chosen.
-    public var referenceRule: String
-    /// Test-loss hypervolume of the continuous front (points and curve samples).
-    public var hypervolume: Double
-    /// Test-loss hypervolume of the input network alone.
-    public var hypervolumeBefore: Double
-    /// Equal to ``hypervolume``.
-    public var hypervolumeAfter: Double
-    /// Test-loss hypervolume of the accepted points alone.
-    public var pointsHypervolume: Double
-    public var points: [Point]
-    public var curve: [CurveSample]
-    public var evaluations: EvaluationCounts
-    public var candidates: Int
-    public var rejected: Int
-    public var stationarity: NetworkRunRecord.Stationarity
-    public var timing: Timing
-    public var trainImages: Int
-    public var testImages: Int
-    public var hvpImages: Int
-
-    enum CodingKeys: String, CodingKey {
-        case problem, architecture, seed, method, reference, hypervolume, points, curve, evaluations, candidates, rejected
-        case stationarity, timing
-        case referenceRule = "reference_rule", hypervolumeBefore = "hypervolume_before", hypervolumeAfter = "hypervolume_after"
-        case pointsHypervolume = "points_hypervolume", trainImages = "train_images", testImages = "test_images"
-        case hvpImages = "hvp_images"
-    }
-
-    /// JSON bytes with sorted keys.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return try encoder.encode(self)
-    }
-
-    /// The points as CSV: `id,parent,t,checkpoint,f1…fm,test_loss1…m,test_accuracy1…m`.
-    public func csv() -> String {
-        guard let first = points.first else { return "" }
-        let m = first.objectives.count
-        var header = ["id", "parent", "t", "checkpoint"]
-        header += (1...m).map { "f\($0)" } + (1...m).map { "test_loss\($0)" } + (1...m).map { "test_accuracy\($0)" }
-        var lines = [header.joined(separator: ",")]
-        for p in points {
-            var fields = ["\(p.id)", p.parent.map(String.init) ?? "", p.t.map { "\($0)" } ?? "", p.checkpoint]
-            fields += (p.objectives + p.testLoss + p.testAccuracy).map { "\($0)" }
-            lines.append(fields.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-}
-
 /// Progress of a network expansion, for progress lines.
 public struct NetworkExpansionProgress: Sendable {
     /// Points accepted so far.
@@ -277,38 +71,21 @@ public struct NetworkExpansionProgress: Sendable {
 /// The result of a network expansion.
 public struct NetworkExpansionResult {
     /// The contents of `front.json`.
-    public var front: NetworkFrontFile
+    public var front: FrontFile
+    /// The contents of `timing.json`: wall-clock costs (all sessions of the run).
+    public var timing: FrontFile.Timing
     /// Algorithm 1's final state (points reloaded on resume have no `direction`).
     public var state: ExpansionState
     /// The continuous parametrisation.
     public var set: ContinuousParetoSet
 }
 
-/// Errors of network runs.
-public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
-    case existingRun(String)
-    case noRun(String)
-    case incompatibleResume(key: String, saved: String, requested: String)
-    case unsupported(String)
-    case noChain(String)
-
-    public var description: String {
-        switch self {
-        case .existingRun(let path): return "\(path) already holds a run (state.json); use --resume to continue it or choose another --out"
-        case .noRun(let path): return "\(path) holds no run to resume or read (no state.json / front.json)"
-        case .incompatibleResume(let key, let saved, let requested):
-            return "cannot resume: the run was started with \(key) = \(saved), now \(requested)"
-        case .unsupported(let reason): return reason
-        case .noChain(let path): return "\(path): the front has no chain points with t"
-        }
-    }
-}
-
 /// Algorithm 1 of Ma et al. (2020) on a network's parameters, with a run directory:
 ///
 ///     DIR/points/NNNN.safetensors   every accepted network (F64, exact, atomic)
 ///     DIR/state.json                ``NetworkRunRecord``, rewritten after each accepted point
-///     DIR/front.json, front.csv     ``NetworkFrontFile`` at the end
+///     DIR/front.json, front.csv     ``FrontFile`` at the end (points with checkpoints and test metrics)
+///     DIR/timing.json               wall-clock costs (``FrontFile/Timing``), apart so front.json repeats exactly
 ///
 /// Objectives, gradients and HVPs are those of ``NetworkObjectiveData``. The seed is first
 /// brought to relative stationarity ≤ ``NetworkExpansionOptions/seedStationarityTolerance``
@@ -350,17 +127,35 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
 
     private var stateURL: URL { directory.appendingPathComponent("state.json") }
 
-    /// The options and data a resumed run must share with the original.
+    /// Everything that shapes the result, which a resumed run must share with the original:
+    /// the options (all but ``ExpansionOptions/points``, which a resume may raise to grow the
+    /// run) and the data's identity (digests of the composites and of the HVP mini-batch, so
+    /// another data set, source, seed or size is refused whatever its name). The input
+    /// network's digest is checked separately (``resume(input:)``).
     var configuration: [String: String] {
         let e = options.expansion
+        var hvp = ContentDigest()
+        hvp.combine(data.hvpIndices)
         return [
-            "architecture": data.model.architecture, "method": options.method.rawValue, "directions": "\(e.directions)",
+            "architecture": data.model.architecture, "engine": data.engine, "dataset": datasetName,
+            "method": options.method.rawValue, "directions": "\(e.directions)",
             "step_size": "\(e.stepSize)", "minres_iterations": "\(e.direction.minresIterations)",
             "minres_tolerance": "\(e.direction.minresTolerance)", "damping": "\(e.direction.damping)",
             "optimize_steps": "\(e.optimize.maxIterations)", "optimize_step_size": "\(e.optimize.stepSize)",
             "optimize_method": "\(e.optimize.method)", "seed": "\(e.seed)", "steering": e.steering.rawValue,
+            "stationarity_tolerance": e.optimize.relativeStationarityTolerance.map { "\($0)" } ?? "\(e.optimize.stationarityTolerance) (absolute)",
+            "seed_stationarity_tolerance": "\(options.seedStationarityTolerance)", "seed_steps": "\(options.seedSteps)",
+            "reference": options.reference.map { "\($0)" } ?? "\(options.referenceScale) × the input network's test loss",
+            "curve_samples": "\(options.curveSamples)", "max_candidates_factor": "\(e.maxCandidatesFactor)",
+            "chunk_size": "\(data.chunkSize)",
             "train_images": "\(data.train.count)", "test_images": "\(data.test.count)", "hvp_images": "\(data.hvpIndices.count)",
+            "train_data": data.train.digest, "test_data": data.test.digest, "hvp_batch": hvp.hex,
         ]
+    }
+
+    /// The data set's name as recorded in the front file (`multimnist`, `multifashion-14`, …).
+    var datasetName: String {
+        data.train.composite?.name(side: data.train.side) ?? "multidigit-\(data.train.side)"
     }
 
     /// The expansion options with the seed's ParetoOptimize and the method's directions.
@@ -436,6 +231,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// - Throws: ``NetworkRunError/existingRun(_:)`` if the directory holds a run; errors of
     ///   the objective, the files or Algorithm 1.
     public func run(from x0: [Double]) throws -> NetworkExpansionResult {
+        let lock = try RunDirectoryLock(directory: directory)
+        defer { lock.release() }
         if FileManager.default.fileExists(atPath: stateURL.path) { throw NetworkRunError.existingRun(directory.path) }
         if options.expansion.steering == .bothWays && data.model.taskCount != 2 {
             throw ExpansionError.invalidOption("both-ways steering needs two tasks")
@@ -450,7 +247,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         }
         let (state, optimization) = try ParetoExpansion.start(objective, from: x0, options: expansionOptions)
         var record = NetworkRunRecord(
-            method: options.method.rawValue, configuration: configuration, reference: reference,
+            method: options.method.rawValue, configuration: configuration.merging(["input": ContentDigest.of(x0)]) { $1 },
+            reference: reference,
             inputTestLoss: input.loss, inputTestAccuracy: input.accuracy,
             stationarity: .init(before: optimization.initialRelativeStationarity, after: optimization.point.relativeStationarity))
         try accept(state.points[0], into: &record)
@@ -461,15 +259,28 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     }
 
     /// Continues the run saved in the directory.
-    /// - Throws: ``NetworkRunError`` if there is no run or it was made with other options.
-    public func resume() throws -> NetworkExpansionResult {
-        guard let bytes = try? Data(contentsOf: stateURL) else { throw NetworkRunError.noRun(directory.path) }
-        let record = try JSONDecoder().decode(NetworkRunRecord.self, from: bytes)
-        for (key, value) in configuration where record.configuration[key] != value {
-            throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: value)
+    /// - Parameter input: the input network the run was started from, if known: refused if it
+    ///   is not the one recorded (its digest), like any other difference.
+    /// - Throws: ``NetworkRunError`` if there is no run, ``NetworkRunError/incompatibleResume(key:saved:requested:)``
+    ///   naming the first option or data that differ, ``RunLockError`` if a running process
+    ///   holds the directory.
+    public func resume(input: [Double]? = nil) throws -> NetworkExpansionResult {
+        let lock = try RunDirectoryLock(directory: directory)
+        defer { lock.release() }
+        guard FileManager.default.fileExists(atPath: stateURL.path) else { throw NetworkRunError.noRun(directory.path) }
+        let record: NetworkRunRecord
+        do {
+            record = try JSONDecoder().decode(NetworkRunRecord.self, from: try Data(contentsOf: stateURL))
+        } catch let error as DecodingError {
+            throw NetworkRunError.corruptState(path: stateURL.path, reason: FrontFileError.describe(error))
+        }
+        var requested = configuration
+        if let input { requested["input"] = ContentDigest.of(input) }
+        for key in requested.keys.sorted() where record.configuration[key] != requested[key] {
+            throw NetworkRunError.incompatibleResume(key: key, saved: record.configuration[key] ?? "-", requested: requested[key]!)
         }
         if options.method == .weightedSum {
-            throw NetworkRunError.unsupported("--resume is not available for the weighted-sum baseline; rerun it")
+            throw NetworkRunError.unsupported("the weighted-sum baseline cannot be resumed; run it again")
         }
         var points: [ExpansionPoint] = []
         for saved in record.points {
@@ -489,6 +300,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         state.rejected = record.rejected
         state.optimizeIterations = record.optimizeIterations
         state.minresIterations = record.minresIterations
+        state.failures = record.failures ?? []
         savedCounts = record.evaluations
         savedGradientSeconds = record.gradientSeconds
         savedHVPSeconds = record.hvpSeconds
@@ -573,77 +385,40 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// Samples the curve, writes front.json and front.csv.
     private func finish(_ state: ExpansionState, _ record: NetworkRunRecord) throws -> NetworkExpansionResult {
         let set = ContinuousParetoSet(state)
-        var curve: [NetworkFrontFile.CurveSample] = []
-        if set.chain.count > 1 {
-            for k in 0..<options.curveSamples {
-                let t = -1 + 2 * Double(k) / Double(max(options.curveSamples - 1, 1))
-                let metrics = try data.testMetrics(try set.parameters(at: t))
-                curve.append(.init(t: t, objectives: metrics.loss, testAccuracy: metrics.accuracy, dominated: false))
+        let curve = set.chain.count > 1
+            ? try set.family.sampleCurve(count: options.curveSamples) { x in
+                let metrics = try data.testMetrics(x)
+                return SampleEvaluation(objectives: metrics.loss, accuracy: metrics.accuracy)
             }
-            let keep = Set(try nonDominatedIndices(curve.map(\.objectives)))
-            for k in curve.indices where !keep.contains(k) {
-                curve[k].dominated = curve.contains { dominates($0.objectives, curve[k].objectives) }
-            }
-        }
+            : []
         let points = record.points.map { p in
-            NetworkFrontFile.Point(
+            FrontFile.Point(
                 id: p.id, parent: p.parent, t: set.parameter(ofPoint: p.id), checkpoint: p.checkpoint, objectives: p.trainLoss,
                 favours: p.heading.map { $0 + 1 }, trainLoss: p.trainLoss, testLoss: p.testLoss, testAccuracy: p.testAccuracy,
                 minresIterations: p.minresIterations, optimizeIterations: p.optimizeIterations, stationarity: p.stationarity)
         }
-        let after = try Hypervolume.compute(points.map(\.testLoss) + curve.map(\.objectives), reference: record.reference)
+        let testLosses = record.points.map(\.testLoss)
+        let after = try Hypervolume.compute(testLosses + curve.map(\.objectives), reference: record.reference)
         let e = record.evaluations
-        let front = NetworkFrontFile(
-            problem: data.train.side == 14 ? "multimnist-14" : "multimnist", architecture: data.model.architecture,
+        let front = FrontFile(
+            problem: datasetName, architecture: data.model.architecture,
             seed: options.expansion.seed, method: options.method.rawValue, reference: record.reference,
             referenceRule: options.reference == nil
                 ? "\(options.referenceScale) × the input network's test loss" : "given",
             hypervolume: after, hypervolumeBefore: try Hypervolume.compute([record.inputTestLoss], reference: record.reference),
-            hypervolumeAfter: after, pointsHypervolume: try Hypervolume.compute(points.map(\.testLoss), reference: record.reference),
-            points: points, curve: curve, evaluations: e, candidates: record.candidates, rejected: record.rejected,
-            stationarity: record.stationarity,
-            timing: .init(
-                totalSeconds: record.elapsedSeconds, stepSeconds: record.stepSeconds,
-                hvpSecondsMean: e.hvps > 0 ? record.hvpSeconds / Double(e.hvps) : 0,
-                gradientSecondsMean: e.gradients > 0 ? record.gradientSeconds / Double(e.gradients) : 0,
-                minresIterations: record.minresIterations),
+            hypervolumeAfter: after, pointsHypervolume: try Hypervolume.compute(testLosses, reference: record.reference),
+            points: points, curve: curve.map(FrontFile.Sample.init), evaluations: e, candidates: record.candidates,
+            rejected: record.rejected, failures: record.failures, stationarity: record.stationarity,
             trainImages: data.train.count, testImages: data.test.count, hvpImages: data.hvpIndices.count)
-        try writeAtomically(try front.encoded(), to: directory.appendingPathComponent("front.json"))
-        try writeAtomically(Data(front.csv().utf8), to: directory.appendingPathComponent("front.csv"))
-        return NetworkExpansionResult(front: front, state: state, set: set)
-    }
-}
-
-/// Reading finished network runs.
-public enum NetworkRun {
-    /// The front file of the run in `directory`.
-    /// - Throws: ``NetworkRunError/noRun(_:)`` or a decoding error.
-    public static func front(in directory: URL) throws -> NetworkFrontFile {
-        guard let bytes = try? Data(contentsOf: directory.appendingPathComponent("front.json")) else {
-            throw NetworkRunError.noRun(directory.path)
-        }
-        return try JSONDecoder().decode(NetworkFrontFile.self, from: bytes)
-    }
-
-    /// The parameters `x(t)` of the continuous chain of the run in `directory` (Ma et al. §5):
-    /// the same piecewise-linear interpolation between neighbouring chain checkpoints as
-    /// ``ContinuousParetoSet/parameters(at:)``, from the chain's `t` values in front.json.
-    /// - Throws: ``ExpansionError/invalidParameter(t:)`` outside `[−1, 1]`,
-    ///   ``NetworkRunError``, checkpoint errors.
-    public static func parameters<Model: MultiTaskModel>(at t: Double, in directory: URL, model: Model) throws -> [Double] {
-        guard t >= -1, t <= 1, t.isFinite else { throw ExpansionError.invalidParameter(t: t) }
-        let chain = try front(in: directory).points.compactMap { p in p.t.map { (t: $0, checkpoint: p.checkpoint) } }
-            .sorted { $0.t < $1.t }
-        guard !chain.isEmpty else { throw NetworkRunError.noChain(directory.path) }
-        func load(_ index: Int) throws -> [Double] {
-            try Checkpoint.load(from: directory.appendingPathComponent(chain[index].checkpoint), model: model).parameters
-        }
-        guard chain.count > 1 else { return try load(0) }
-        var segment = 0
-        while segment < chain.count - 2 && chain[segment + 1].t < t { segment += 1 }
-        let (t0, t1) = (chain[segment].t, chain[segment + 1].t)
-        let lambda = t1 > t0 ? min(max((t - t0) / (t1 - t0), 0), 1) : 0
-        let a = try load(segment), b = try load(segment + 1)
-        return zip(a, b).map { $0 + lambda * ($1 - $0) }
+        let timing = FrontFile.Timing(
+            totalSeconds: record.elapsedSeconds, stepSeconds: record.stepSeconds,
+            hvpSecondsMean: e.hvps > 0 ? record.hvpSeconds / Double(e.hvps) : 0,
+            gradientSecondsMean: e.gradients > 0 ? record.gradientSeconds / Double(e.gradients) : 0,
+            minresIterations: record.minresIterations)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try writeAtomically(try encoder.encode(timing), to: directory.appendingPathComponent("timing.json"))
+        try front.write(to: directory)
+        return NetworkExpansionResult(front: front, timing: timing, state: state, set: set)
     }
 }

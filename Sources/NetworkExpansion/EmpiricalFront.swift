@@ -1,8 +1,9 @@
 import Autodiff
+import Expansion
 import Foundation
 import LinearAlgebra
 import MultiObjective
-import Training
+import Optimization
 
 /// Options of ``WeightedSumFront/solve(_:from:options:onSolution:)``.
 public struct WeightedSumFrontOptions: Sendable, Equatable {

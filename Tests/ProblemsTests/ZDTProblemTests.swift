@@ -2,6 +2,7 @@ import Autodiff
 import Foundation
 import LinearAlgebra
 import MultiObjective
+import Problems
 import XCTest
 
 /// The ZDT problems against their published formulas (evaluated here directly in plain

@@ -1,6 +1,6 @@
 import Foundation
 import LinearAlgebra
-import Training
+import Optimization
 import XCTest
 
 /// L-BFGS (Nocedal & Wright Algorithms 7.4/7.5 with a strong Wolfe line search) against

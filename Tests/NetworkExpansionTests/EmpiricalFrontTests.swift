@@ -1,9 +1,11 @@
 import Autodiff
 import Datasets
 import Expansion
+import NetworkExpansion
 import LinearAlgebra
 import Models
 import MultiObjective
+import Optimization
 import Training
 import XCTest
 
@@ -151,7 +153,7 @@ final class EmpiricalFrontTests: XCTestCase {
     func testMiniLeNetSolutionsAreStationaryAndMutuallyNonDominated() throws {
         let (distinct, repeats) = (8, 8)
         let count = distinct * repeats
-        let data = try MultiDigitDataset(digits: generatedDigits(count: 2 * distinct, seed: 31), seed: 5, side: 14)
+        let data = try MultiDigitDataset(digits: SyntheticDigits.make(count: 2 * distinct, seed: 31), seed: 5, side: 14)
         let source: MultiDigitBatch<Double> = try data.batch(0..<distinct, as: Double.self)
         let pixels = source.images.scalars.count / distinct
         var scalars: [Double] = []

@@ -1,37 +1,14 @@
 import Autodiff
 import Datasets
 import Expansion
+import NetworkExpansion
 import Foundation
 import LinearAlgebra
 import Models
 import MultiObjective
+import Optimization
 import Training
 import XCTest
-
-/// Synthetic 28×28 "digits" (no files needed): class `c` is a fixed random pattern of six 4×4
-/// ink blocks (from `SeededGenerator(seed: 1000 + c)`), each kept with probability 0.85, plus
-/// 8 noise pixels.
-private func syntheticDigits(count: Int, seed: UInt64) throws -> LabeledDigits {
-    let side = 28
-    let patterns: [[Int]] = (0..<10).map { c in
-        var generator = SeededGenerator(seed: 1000 + UInt64(c))
-        return (0..<6).map { _ in (4 + generator.uniformIndex(below: 17)) * side + 4 + generator.uniformIndex(below: 17) }
-    }
-    var generator = SeededGenerator(seed: seed)
-    var images = [UInt8](repeating: 0, count: count * side * side)
-    var labels: [UInt8] = []
-    for i in 0..<count {
-        let label = (i * 7 + Int(seed)) % 10
-        labels.append(UInt8(label))
-        let base = i * side * side
-        for corner in patterns[label] where generator.unitDouble() < 0.85 {
-            for dy in 0..<4 { for dx in 0..<4 { images[base + corner + dy * side + dx] = 255 } }
-        }
-        for _ in 0..<8 { images[base + generator.uniformIndex(below: side * side)] = 200 }
-    }
-    return try LabeledDigits(
-        images: DigitImages(count: count, rows: side, columns: side, pixels: images), labels: labels, sourceName: "synthetic")
-}
 
 /// Network expansion on MiniLeNet and 14×14 synthetic composites (seconds in release mode).
 final class NetworkExpansionTests: XCTestCase {
@@ -41,8 +18,11 @@ final class NetworkExpansionTests: XCTestCase {
 
     private static func makeData(train: Int = 240, test: Int = 240, hvp: Int = 96) throws -> NetworkObjectiveData<MiniLeNet> {
         let model = MiniLeNet()
-        let trainSet = try MultiDigitDataset(digits: syntheticDigits(count: train, seed: 1), seed: 11, side: 14)
-        let testSet = try MultiDigitDataset(digits: syntheticDigits(count: test, seed: 2), seed: 12, side: 14)
+        var trainSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: train, seed: 1), seed: 11, side: 14)
+        // Composites labelled as MultiFashion: the front file must name the data set they belong
+        // to (it once inferred "multimnist" from the image side).
+        trainSet.composite = .multifashion
+        let testSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: test, seed: 2), seed: 12, side: 14)
         return try NetworkObjectiveData(model: model, train: trainSet, test: testSet, hvpBatchSize: hvp, hvpSeed: 3, chunkSize: 64)
     }
 
@@ -99,6 +79,20 @@ final class NetworkExpansionTests: XCTestCase {
         return try MultiTaskLoss(model: model, images: batch.images, labels: batch.labels).values(at: x)
     }
 
+    /// `‖α g₁ + (1 − α) g₂‖ / max(‖g₁‖, ‖g₂‖)` with the min-norm `α = clip((g₂ − g₁)·g₂ / ‖g₁ − g₂‖², 0, 1)`
+    /// (Sener & Koltun 2018, Algorithm 1's closed form) and the gradients of the double-precision
+    /// training objectives.
+    private func independentRelativeStationarity(_ data: NetworkObjectiveData<MiniLeNet>, _ x: [Double]) throws -> Double {
+        let batch: MultiDigitBatch<Double> = try data.train.batch(0..<data.train.count, as: Double.self)
+        let jacobian = try MultiTaskLoss(model: model, images: batch.images, labels: batch.labels).valuesAndJacobian(at: x).jacobian
+        let (g1, g2) = (jacobian[0], jacobian[1])
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        let difference = zip(g1, g2).map { $0 - $1 }
+        let alpha = min(max(dot(zip(g2, g1).map { $0 - $1 }, g2) / dot(difference, difference), 0), 1)
+        let d = zip(g1, g2).map { alpha * $0 + (1 - alpha) * $1 }
+        return dot(d, d).squareRoot() / max(dot(g1, g1), dot(g2, g2)).squareRoot()
+    }
+
     func testTangentRunFrontIsNonDominatedConsistentAndImprovesTheHypervolume() throws {
         let data = try data()
         let x0 = try trainedParameters(data)
@@ -107,10 +101,18 @@ final class NetworkExpansionTests: XCTestCase {
         let result = try run.run(from: x0)
         let front = result.front
         XCTAssertEqual(front.points.count, 7)
-        // The seed's ParetoOptimize stops at the relative-stationarity tolerance or at its step budget.
-        let seed = result.state.points[0]
-        XCTAssertEqual(front.stationarity.after, seed.point.relativeStationarity)
-        if front.stationarity.after > 0.05 { XCTAssertEqual(seed.optimizeIterations, 60, "stopped early without reaching the tolerance") }
+        XCTAssertEqual(front.problem, "multifashion-14")
+        XCTAssertEqual(front.architecture, "MiniLeNet")
+        // The stored stationarities are those of the input and of the seed's checkpoint,
+        // recomputed here from the tape's Jacobian in double precision and the two-objective
+        // min-norm weights in closed form; the seed's ParetoOptimize lowers it and stops at the
+        // tolerance or at its step budget.
+        let stationarity = try XCTUnwrap(front.stationarity)
+        let seedCheckpoint = try Checkpoint.load(from: directory.appendingPathComponent(try XCTUnwrap(front.points[0].checkpoint)), model: model)
+        XCTAssertEqual(stationarity.before, try independentRelativeStationarity(data, x0), accuracy: 1e-4)
+        XCTAssertEqual(stationarity.after, try independentRelativeStationarity(data, seedCheckpoint.parameters), accuracy: 1e-4)
+        XCTAssertLessThan(stationarity.after, stationarity.before)
+        if stationarity.after > 0.05 { XCTAssertEqual(result.state.points[0].optimizeIterations, 60, "stopped early without reaching the tolerance") }
         // Mutually non-dominated on the training objectives.
         for a in front.points {
             for b in front.points where a.id != b.id {
@@ -124,26 +126,34 @@ final class NetworkExpansionTests: XCTestCase {
         // seed is far from stationary); on the full-size run it does (docs/network-expansion.md).
         let inputTestLoss = try independentTestLoss(data, x0)
         let inputHypervolume = try Hypervolume.compute([inputTestLoss], reference: front.reference)
-        XCTAssertEqual(front.hypervolumeBefore, inputHypervolume, accuracy: 1e-5 * inputHypervolume)
-        XCTAssertGreaterThan(front.hypervolumeBefore, 0)
-        let startHypervolume = try Hypervolume.compute([front.points[0].testLoss], reference: front.reference)
-        XCTAssertGreaterThan(front.hypervolumeAfter, startHypervolume)
+        let hypervolumeBefore = try XCTUnwrap(front.hypervolumeBefore)
+        XCTAssertEqual(hypervolumeBefore, inputHypervolume, accuracy: 1e-5 * inputHypervolume)
+        XCTAssertGreaterThan(hypervolumeBefore, 0)
+        let startHypervolume = try Hypervolume.compute([try XCTUnwrap(front.points[0].testLoss)], reference: front.reference)
+        XCTAssertGreaterThan(try XCTUnwrap(front.hypervolumeAfter), startHypervolume)
         // Stored checkpoints reproduce the stored training and test losses (independent evaluation).
         for point in front.points {
-            let checkpoint = try Checkpoint.load(from: directory.appendingPathComponent(point.checkpoint), model: model)
+            let checkpoint = try Checkpoint.load(from: directory.appendingPathComponent(try XCTUnwrap(point.checkpoint)), model: model)
             let training = try independentTrainingLoss(data, checkpoint.parameters)
             for (stored, recomputed) in zip(point.objectives, training) {
                 XCTAssertEqual(stored, recomputed, accuracy: 1e-4 * max(1, recomputed), "training loss of point \(point.id)")
             }
             let test = try Evaluation.evaluate(model: model, parameters: checkpoint.parameters, on: data.test)
-            for (stored, recomputed) in zip(point.testLoss, test.loss) {
+            for (stored, recomputed) in zip(try XCTUnwrap(point.testLoss), test.loss) {
                 XCTAssertEqual(stored, recomputed, accuracy: 1e-4 * max(1, recomputed), "test loss of point \(point.id)")
             }
         }
-        // Both chains grow: the chain runs from t = −1 to 1 through the seed.
-        XCTAssertEqual(result.set.chainParameters.first, -1)
-        XCTAssertEqual(result.set.chainParameters.last, 1)
-        XCTAssertTrue(result.set.chain.contains(0))
+        // Both chains grow: with K = 1 and both-ways steering every point lies on the chain,
+        // each chain holds at least two points, the chain favouring f₁ at t < 0 and the one
+        // favouring f₂ at t > 0, and the seed between them.
+        XCTAssertEqual(result.set.chain.count, front.points.count)
+        let favouringF1 = front.points.filter { $0.favours == 1 }, favouringF2 = front.points.filter { $0.favours == 2 }
+        XCTAssertGreaterThanOrEqual(favouringF1.count, 2)
+        XCTAssertGreaterThanOrEqual(favouringF2.count, 2)
+        XCTAssertEqual(favouringF1.count + favouringF2.count + 1, front.points.count)
+        XCTAssertTrue(favouringF1.allSatisfy { ($0.t ?? 0) < 0 })
+        XCTAssertTrue(favouringF2.allSatisfy { ($0.t ?? 0) > 0 })
+        XCTAssertEqual(front.points[0].t, result.set.parameter(ofPoint: 0))
         XCTAssertEqual(front.curve.count, 5)
         // The files exist and decode.
         XCTAssertEqual(try NetworkRun.front(in: directory), front)
@@ -185,11 +195,13 @@ final class NetworkExpansionTests: XCTestCase {
             for (a, b) in zip(stored, values) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, b), "chain point \(id), t = \(t)") }
         }
         for t in [-1, -0.7, -0.1, 0, 0.3, 0.55, 1] + set.chainParameters {
-            let fromFiles = try NetworkRun.parameters(at: t, in: directory, model: model)
+            let fromFiles = try NetworkRun.parameters(at: t, in: directory)
             let fromSet = try set.parameters(at: t)
             XCTAssertEqual(fromFiles, fromSet, "t = \(t)")
         }
-        XCTAssertThrowsError(try NetworkRun.parameters(at: 1.5, in: directory, model: model))
+        XCTAssertThrowsError(try NetworkRun.parameters(at: 1.5, in: directory)) {
+            XCTAssertEqual($0 as? ExpansionError, .invalidCoordinate(.t(1.5), domain: .chain))
+        }
     }
 
     private struct Killed: Error {}
@@ -201,7 +213,8 @@ final class NetworkExpansionTests: XCTestCase {
         let data = try data()
         let x0 = try trainedParameters(data)
         let whole = try temporaryDirectory("whole"), killed = try temporaryDirectory("killed")
-        let reference = try NetworkExpansion(data: data, options: options(), directory: whole).run(from: x0).front
+        let referenceResult = try NetworkExpansion(data: data, options: options(), directory: whole).run(from: x0)
+        let reference = referenceResult.front
 
         let interrupted = try NetworkExpansion(data: data, options: options(), directory: killed)
         interrupted.onSaved = { id in if id == 3 { throw Killed() } }
@@ -212,7 +225,31 @@ final class NetworkExpansionTests: XCTestCase {
         var other = options()
         other.expansion.stepSize = 0.2
         XCTAssertThrowsError(try NetworkExpansion(data: data, options: other, directory: killed).resume())
-        let resumed = try NetworkExpansion(data: data, options: options(), directory: killed).resume().front
+        // Other data (another seed of the same sizes and name) or another input network: refused.
+        let otherTrain = try MultiDigitDataset(digits: SyntheticDigits.make(count: data.train.count, seed: 77), seed: 11, side: 14)
+        var relabelled = otherTrain
+        relabelled.composite = data.train.composite
+        let otherData = try NetworkObjectiveData(model: model, train: relabelled, test: data.test, hvpBatchSize: 96, hvpSeed: 3, chunkSize: 64)
+        XCTAssertThrowsError(try NetworkExpansion(data: otherData, options: options(), directory: killed).resume()) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "train_data")
+        }
+        XCTAssertThrowsError(try NetworkExpansion(data: data, options: options(), directory: killed).resume(input: x0.map { $0 + 1e-3 })) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "input")
+        }
+        var otherReference = options()
+        otherReference.reference = [9, 9]
+        XCTAssertThrowsError(try NetworkExpansion(data: data, options: otherReference, directory: killed).resume()) {
+            guard case .incompatibleResume(let key, _, _) = $0 as? NetworkRunError else { return XCTFail("\($0)") }
+            XCTAssertEqual(key, "reference")
+        }
+        let resumedResult = try NetworkExpansion(data: data, options: options(), directory: killed).resume(input: x0)
+        let resumed = resumedResult.front
+        // front.json repeats byte for byte (timings are in timing.json).
+        XCTAssertEqual(
+            try Data(contentsOf: killed.appendingPathComponent("front.json")), try Data(contentsOf: whole.appendingPathComponent("front.json")))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: killed.appendingPathComponent("timing.json").path))
 
         XCTAssertEqual(resumed.points.count, reference.points.count)
         for (a, b) in zip(resumed.points, reference.points) {
@@ -221,15 +258,15 @@ final class NetworkExpansionTests: XCTestCase {
             XCTAssertEqual(a.t, b.t)
             XCTAssertEqual(a.objectives, b.objectives)
             XCTAssertEqual(a.testLoss, b.testLoss)
-            let pa = try Checkpoint.load(from: killed.appendingPathComponent(a.checkpoint), model: model).parameters
-            let pb = try Checkpoint.load(from: whole.appendingPathComponent(b.checkpoint), model: model).parameters
+            let pa = try Checkpoint.load(from: killed.appendingPathComponent(try XCTUnwrap(a.checkpoint)), model: model).parameters
+            let pb = try Checkpoint.load(from: whole.appendingPathComponent(try XCTUnwrap(b.checkpoint)), model: model).parameters
             XCTAssertEqual(pa, pb, "parameters of point \(a.id)")
         }
         XCTAssertEqual(resumed.curve, reference.curve)
         XCTAssertEqual(resumed.evaluations, reference.evaluations)
         XCTAssertEqual(resumed.candidates, reference.candidates)
         XCTAssertEqual(resumed.hypervolumeAfter, reference.hypervolumeAfter)
-        XCTAssertEqual(resumed.timing.minresIterations, reference.timing.minresIterations)
+        XCTAssertEqual(resumedResult.timing.minresIterations, referenceResult.timing.minresIterations)
     }
 
     /// The gradient-direction run takes no HVPs; the weighted-sum baseline spends exactly its

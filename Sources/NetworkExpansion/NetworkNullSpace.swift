@@ -1,5 +1,6 @@
 import Autodiff
 import Datasets
+import Expansion
 import Foundation
 import LinearAlgebra
 import Models
@@ -57,14 +58,9 @@ public struct NetworkNullSpaceStudy: Sendable {
         seed: UInt64 = 1
     ) throws {
         let batch: MultiDigitBatch<Double> = try data.batch(0..<data.count, as: Double.self)
-        // MiniLeNet has a hand-differentiated loss (constant memory for the n HVPs); other
-        // models use the tape.
-        let objective: ParetoObjective
-        if model is MiniLeNet {
-            objective = try ParetoObjective(MiniLeNetLoss<Double>(images: batch.images, labels: batch.labels))
-        } else {
-            objective = try ParetoObjective(MultiTaskLoss<Model, Double>(model: model, images: batch.images, labels: batch.labels))
-        }
+        // The architecture's default engine: MiniLeNet's hand-differentiated loss keeps the n
+        // HVPs in constant memory.
+        let objective = try ParetoObjective(model.loss(images: batch.images, labels: batch.labels))
         let trained = try paretoOptimize(objective, from: x0, options: training)
         let polished = try paretoOptimize(objective, from: trained.point.parameters, options: polishing)
         point = polished.point
@@ -78,8 +74,8 @@ public struct NetworkNullSpaceStudy: Sendable {
         ).direction
         let v = tangent
         func orthogonalUnit(_ w: [Double]) -> [Double] {
-            let projected = Vector.adding(w, v, scaledBy: -Vector.dot(w, v))
-            let length = Vector.norm(projected)
+            let projected = adding(w, v, scaledBy: -Vectors.dot(w, v))
+            let length = Vectors.norm(projected)
             return length > 0 ? projected.map { $0 / length } : projected
         }
         // A random unit combination of the null basis (seeded): a typical null direction,
@@ -89,14 +85,14 @@ public struct NetworkNullSpaceStudy: Sendable {
             nullVector = nil
         } else {
             var u = [Double](repeating: 0, count: objective.parameterCount)
-            for basis in analysis.nullSpace { u = Vector.adding(u, basis, scaledBy: 2 * generator.unitDouble() - 1) }
-            let length = Vector.norm(u)
+            for basis in analysis.nullSpace { u = adding(u, basis, scaledBy: 2 * generator.unitDouble() - 1) }
+            let length = Vectors.norm(u)
             nullVector = u.map { $0 / length }
         }
         randomVector = orthogonalUnit((0..<objective.parameterCount).map { _ in 2 * generator.unitDouble() - 1 })
         if let u = nullVector {
-            nullVectorSlope = point.jacobian.map { Vector.dot($0, u) }
-            nullVectorCurvature = Vector.dot(u, try objective.hessianVectorProduct(at: point.parameters, along: u, weights: point.weights))
+            nullVectorSlope = point.jacobian.map { Vectors.dot($0, u) }
+            nullVectorCurvature = Vectors.dot(u, try objective.hessianVectorProduct(at: point.parameters, along: u, weights: point.weights))
         } else {
             nullVectorSlope = []
             nullVectorCurvature = 0
@@ -104,10 +100,17 @@ public struct NetworkNullSpaceStudy: Sendable {
         self.steps = steps
         let x = point.parameters, u = nullVector, r = randomVector
         func trajectory(_ d: [Double]) throws -> [[Double]] {
-            try steps.map { s in try objective.values(at: Vector.adding(x, d, scaledBy: s)) }
+            try steps.map { s in try objective.values(at: adding(x, d, scaledBy: s)) }
         }
         alongTangent = try trajectory(v)
-        alongTangentPlusNull = try trajectory(u.map { Vector.adding(v, $0, scaledBy: 1) } ?? v)
-        alongTangentPlusRandom = try trajectory(Vector.adding(v, r, scaledBy: 1))
+        alongTangentPlusNull = try trajectory(u.map { adding(v, $0, scaledBy: 1) } ?? v)
+        alongTangentPlusRandom = try trajectory(adding(v, r, scaledBy: 1))
     }
+}
+
+/// `a + s b`.
+private func adding(_ a: [Double], _ b: [Double], scaledBy s: Double) -> [Double] {
+    var result = a
+    Vectors.axpy(s, b, &result)
+    return result
 }

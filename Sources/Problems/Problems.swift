@@ -1,24 +1,13 @@
 import Autodiff
 import LinearAlgebra
+import MultiObjective
 
 /// An analytic multi-objective benchmark problem (minimisation) with a known Pareto set and
-/// front. Values, gradients and Hessian-vector products come from the autodiff engine
-/// (``VectorObjective``), never from hand-derived formulas.
-public protocol BenchmarkProblem: VectorObjective, Sendable where Scalar == Double {
-    /// The problem's name as used on the command line (`zdt2`, `zdt2-variant`, …).
-    var name: String { get }
+/// front (``KnownParetoSet``). Values, gradients and Hessian-vector products come from the
+/// autodiff engine (``VectorObjective``), never from hand-derived formulas.
+public protocol BenchmarkProblem: VectorObjective, KnownParetoSet where Scalar == Double {
     /// Box constraints `(lower, upper)` per variable, or `nil` for an unconstrained problem.
     var bounds: (lower: [Double], upper: [Double])? { get }
-    /// `count` points evenly spaced along the analytic Pareto front (in the front's own
-    /// parameter), sorted by the first objective.
-    func paretoFront(count: Int) -> [[Double]]
-    /// The Euclidean distance in objective space from `objectives` to the analytic front.
-    func distanceToParetoFront(_ objectives: [Double]) -> Double
-    /// The Euclidean distance in parameter space from `x` to the analytic Pareto set.
-    func distanceToParetoSet(_ x: [Double]) -> Double
-    /// A point of the analytic Pareto set whose first objective is `f1`, or the nearest such
-    /// point when `f1` lies outside the front's range (or in a gap of a disconnected front).
-    func paretoOptimalPoint(firstObjective f1: Double) -> [Double]
 }
 
 /// Errors in choosing or configuring a benchmark problem.
