@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         // System libraries (found with pkg-config).
@@ -66,12 +67,16 @@ let package = Package(
         .target(
             name: "PaLoRA",
             dependencies: ["CLinearAlgebra", "LinearAlgebra", "Autodiff", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
+        // SVG figures: axes, ticks, legends, colour bars (Foundation only).
+        .target(name: "Plotting"),
+        // The self-contained HTML report of a run directory.
+        .target(name: "Report", dependencies: ["Plotting", "MultiObjective", "Problems", .product(name: "Plot", package: "Plot")]),
         // Umbrella module for analysis scripts.
         .target(
             name: "ParetoKit",
             dependencies: [
                 "LinearAlgebra", "Autodiff", "Krylov", "Optimization", "MultiObjective", "Problems", "Safetensors",
-                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "PaLoRA",
+                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "PaLoRA", "Plotting", "Report",
             ]),
         .executableTarget(
             name: "pareto",
@@ -90,6 +95,8 @@ let package = Package(
         .executableTarget(
             name: "null-space-example", dependencies: ["ParetoKit"], path: "examples/NullSpace"),
         .executableTarget(name: "palora-example", dependencies: ["ParetoKit"], path: "examples/PaLoRA"),
+        .executableTarget(
+            name: "report-example", dependencies: ["ParetoKit"], path: "examples/RunReport"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
@@ -114,5 +121,7 @@ let package = Package(
         .testTarget(
             name: "PaLoRATests",
             dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
     ]
 )

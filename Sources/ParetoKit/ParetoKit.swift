@@ -12,3 +12,5 @@
 @_exported import Expansion
 @_exported import NetworkExpansion
 @_exported import PaLoRA
+@_exported import Plotting
+@_exported import Report

@@ -40,26 +40,24 @@ print(String(format: "linear scalarisation, 21 weights: hypervolume %.6f; distin
              scalarizedHV, Set(scalarized.map { String(format: "%.3f", $0[0]) }).sorted().joined(separator: ", ")))
 
 // 3. The exported analysis: SVG, CSV, Markdown.
-@MainActor func svg() -> String {
-    let (width, height, margin) = (480.0, 360.0, 40.0)
-    func px(_ f: [Double]) -> String {
-        String(format: "%.1f,%.1f", margin + f[0] * (width - 2 * margin), height - margin - f[1] * (height - 2 * margin))
+@MainActor func svg() throws -> String {
+    var samples: [ParetoFigures.CurveSample] = []
+    for sample in curve {
+        guard let t = sample.t else { continue }
+        samples.append(ParetoFigures.CurveSample(parameter: t, objectives: sample.objectives, dominated: sample.dominated))
     }
     let exact = (0...200).map { k -> [Double] in let f1 = Double(k) / 200; return [f1, 1 - f1 * f1] }
-    var lines = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
-                 "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                 "<polyline fill=\"none\" stroke=\"#bbb\" stroke-width=\"6\" points=\"\(exact.map(px).joined(separator: " "))\"/>",
-                 "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(curve.map { px($0.objectives) }.joined(separator: " "))\"/>"]
-    for p in state.points { lines.append("<circle cx=\"\(px(p.objectives).split(separator: ",")[0])\" cy=\"\(px(p.objectives).split(separator: ",")[1])\" r=\"3\" fill=\"#1f77b4\"/>") }
-    for f in scalarized { lines.append("<rect x=\"\(Double(px(f).split(separator: ",")[0])! - 4)\" y=\"\(Double(px(f).split(separator: ",")[1])! - 4)\" width=\"8\" height=\"8\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\"/>") }
-    lines += ["<line x1=\"\(margin)\" y1=\"\(height - margin)\" x2=\"\(width - margin)\" y2=\"\(height - margin)\" stroke=\"black\"/>",
-              "<line x1=\"\(margin)\" y1=\"\(margin)\" x2=\"\(margin)\" y2=\"\(height - margin)\" stroke=\"black\"/>",
-              "<text x=\"\(margin)\" y=\"16\">ZDT2, n = 30: exact front (grey), tangent expansion (blue),</text>",
-              "<text x=\"\(margin)\" y=\"30\">linear scalarisation over 21 weights (red squares)</text>",
-              "<text x=\"\(width / 2)\" y=\"\(height - 8)\">f1</text>", "<text x=\"8\" y=\"\(height / 2)\">f2</text>", "</svg>"]
-    return lines.joined(separator: "\n")
+    var figure = try ParetoFigures.front(ParetoFigures.FrontInput(
+        title: "ZDT2, n = 30: tangent expansion vs linear scalarisation",
+        seed: state.points.first?.objectives, points: state.points.map(\.objectives),
+        curve: samples,
+        analyticFront: exact, reference: [1, 1]))
+    figure.panels[0].layers.append(.scatter(ScatterSeries(
+        points: scalarized.map { PlotPoint($0[0], $0[1]) }, marker: .square, size: 5, paint: .solid(Color.categorical(5)),
+        outline: .black, label: "linear scalarisation, 21 weights")))
+    return try figure.svg()
 }
-let csv = "t,f1,f2,dominated\n" + curve.map { "\($0.t),\($0.objectives[0]),\($0.objectives[1]),\($0.dominated)" }.joined(separator: "\n") + "\n"
+let csv = "t,f1,f2,dominated\n" + curve.map { "\($0.t.map { "\($0)" } ?? ""),\($0.objectives[0]),\($0.objectives[1]),\($0.dominated)" }.joined(separator: "\n") + "\n"
 let markdown = """
     # Tangent expansion on ZDT2 (n = 30)
 
@@ -81,7 +79,7 @@ let markdown = """
 
     """
 try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-try writeAtomically(Data(svg().utf8), to: outputDirectory.appendingPathComponent("zdt2-expansion.svg"))
+try writeAtomically(Data(try svg().utf8), to: outputDirectory.appendingPathComponent("zdt2-expansion.svg"))
 try writeAtomically(Data(csv.utf8), to: outputDirectory.appendingPathComponent("zdt2-expansion.csv"))
 try writeAtomically(Data(markdown.utf8), to: outputDirectory.appendingPathComponent("zdt2-expansion.md"))
 print("wrote \(outputDirectory.path)/zdt2-expansion.{md,svg,csv}")
