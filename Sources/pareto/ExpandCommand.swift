@@ -29,7 +29,7 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Start: a point x1,…,xn for --problem, brought to the front first (a shorter list is padded with zeros); a network checkpoint FILE.safetensors; or a run directory with --at.")
     var from: String
 
-    @Option(help: "Directions method: tangent (MINRES on the tangent system) or gradient (the paper's comparison); networks also weighted-sum (the necessity-test baseline).")
+    @Option(help: "Method: tangent (MINRES on the tangent system) or gradient (the paper's comparison); networks also weighted-sum (the necessity-test baseline) and palora (low-rank adapters trained around the checkpoint, Dimitriadis et al. §5.4).")
     var method: ExpandMethod = .tangent
 
     @Option(parsing: .unconditional, help: "K: directions per expanded point.")
@@ -89,6 +89,12 @@ struct ExpandCommand: ParsableCommand {
     @OptionGroup(title: "Networks (--from FILE.safetensors)")
     var network: NetworkExpandOptions
 
+    @OptionGroup(title: "PaLoRA (--method palora)")
+    var palora: PaLoRAOptions
+
+    @OptionGroup(title: "PaLoRA training (--method palora)")
+    var paloraTraining: PaLoRATrainingOptions
+
     /// What the command does, from `--problem`, `--from` and `--at`.
     enum Mode {
         /// Algorithm 1 on an analytic problem.
@@ -96,7 +102,7 @@ struct ExpandCommand: ParsableCommand {
         /// Algorithm 1 on the network in a checkpoint file.
         case network(checkpoint: String)
         /// The model at `t` of a finished network run.
-        case materialize(run: String, t: Double)
+        case materialize(run: String, at: FamilyCoordinate)
     }
 
     /// The mode, or a usage error naming the options that conflict.
@@ -106,10 +112,10 @@ struct ExpandCommand: ParsableCommand {
             return .analytic(problem: problem)
         }
         if let at = network.at {
-            guard let t = NetworkExpandOptions.parseT(at) else {
-                throw ValidationError("--at must be t=VALUE or VALUE with VALUE in [-1, 1], got '\(at)'")
+            guard let coordinate = NetworkExpandOptions.parseCoordinate(at) else {
+                throw ValidationError("--at must be t=VALUE (a chain, VALUE in [-1, 1]), lambda=VALUE (a PaLoRA segment, VALUE in [0, 1]) or VALUE, got '\(at)'")
             }
-            return .materialize(run: from, t: t)
+            return .materialize(run: from, at: coordinate)
         }
         guard from.hasSuffix(".safetensors") else {
             throw ValidationError("give --problem NAME for an analytic problem, or --from FILE.safetensors for a network (got --from \(from))")
@@ -139,6 +145,7 @@ struct ExpandCommand: ParsableCommand {
         }
         switch try mode() {
         case .analytic:
+            guard method != .palora else { throw ValidationError("--method palora trains adapters of a network: give --from FILE.safetensors") }
             guard method != .weightedSum else { throw ValidationError("--method weighted-sum is the network baseline; use tangent or gradient with --problem") }
             guard !network.resume else { throw ValidationError("--resume continues a network run; analytic runs are rerun (they take seconds)") }
         case .network:
@@ -146,6 +153,13 @@ struct ExpandCommand: ParsableCommand {
                 throw ValidationError("--seed-method and --seed-weights apply to analytic problems; a network seed is brought to the front by MGDA (--seed-steps)")
             }
             guard !clip else { throw ValidationError("--clip applies to analytic problems (a box-constrained start)") }
+            if method != .palora {
+                guard palora.isDefault, paloraTraining.isDefault else {
+                    throw ValidationError("the PaLoRA options (--rank, --scale, --rays, --adapt, --schedule, --epochs, …) go with --method palora")
+                }
+            } else {
+                guard !network.resume else { throw ValidationError("--method palora runs are not resumable (they take minutes); run again") }
+            }
             try network.validate()
         case .materialize:
             break
@@ -167,8 +181,8 @@ struct ExpandCommand: ParsableCommand {
         try checkPaths()
         switch try mode() {
         case .analytic(let problem): try runAnalytic(problem)
-        case .network(let checkpoint): try runNetwork(checkpoint)
-        case .materialize(let run, let t): try materialize(run: run, t: t)
+        case .network(let checkpoint): try method == .palora ? runPaLoRA(checkpoint) : runNetwork(checkpoint)
+        case .materialize(let run, let coordinate): try materialize(run: run, at: coordinate)
         }
     }
 
@@ -197,6 +211,8 @@ extension DirectionMethod: ExpressibleByArgument {}
 enum ExpandMethod: String, ExpressibleByArgument, CaseIterable {
     case tangent, gradient
     case weightedSum = "weighted-sum"
+    /// PaLoRA adapters trained around the checkpoint (Dimitriadis et al. §5.4).
+    case palora
 
     /// The direction method of Algorithm 1 (weighted-sum runs never make directions).
     var directionMethod: DirectionMethod { self == .gradient ? .gradient : .tangent }
@@ -247,7 +263,7 @@ struct NetworkExpandOptions: ParsableArguments {
     @Flag(help: "Continue the interrupted run in --out (same options).")
     var resume = false
 
-    @Option(parsing: .unconditional, help: "With --from RUN_DIR: write the model at t ∈ [-1, 1] of the run's continuous chain ('t=0.3' or '0.3') to --out FILE.safetensors.")
+    @Option(parsing: .unconditional, help: "With --from RUN_DIR: write the model at 't=0.3' (t ∈ [-1, 1] of a tangent run's chain; '0.3' alike) or 'lambda=0.3' (preference (0.3, 0.7) of a PaLoRA run's segment) to --out FILE.safetensors.")
     var at: String?
 
     func validate() throws {
@@ -259,9 +275,12 @@ struct NetworkExpandOptions: ParsableArguments {
         try Check.positive(weightedSumStepSize, "--weighted-sum-step-size")
     }
 
-    /// `t` from `t=0.3` or `0.3` (`nil` if it is neither).
-    static func parseT(_ text: String) -> Double? {
-        let value = text.hasPrefix("t=") ? String(text.dropFirst(2)) : text
-        return Double(value.trimmingCharacters(in: .whitespaces))
+    /// `.t(0.3)` from `t=0.3` or `0.3`, `.preference([0.3, 0.7])` from `lambda=0.3` (the weight of
+    /// task 1), `nil` for anything else.
+    static func parseCoordinate(_ text: String) -> FamilyCoordinate? {
+        func number(_ value: Substring) -> Double? { Double(value.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil } }
+        if text.hasPrefix("lambda=") { return number(text.dropFirst(7)).map { .preference([$0, 1 - $0]) } }
+        if text.hasPrefix("λ=") { return number(text.dropFirst(2)).map { .preference([$0, 1 - $0]) } }
+        return number(text.hasPrefix("t=") ? text.dropFirst(2) : Substring(text)).map { .t($0) }
     }
 }

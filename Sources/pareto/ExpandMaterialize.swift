@@ -3,23 +3,36 @@ import Foundation
 import ParetoKit
 
 extension ExpandCommand {
-    /// `pareto expand --from RUN_DIR --at t=… --out FILE.safetensors`: the model at `t` of the
-    /// run's continuous chain (``NetworkChain``), as a plain checkpoint of its architecture.
-    func materialize(run: String, t: Double) throws {
-        let chain: NetworkChain
+    /// `pareto expand --from RUN_DIR --at t=…|lambda=… --out FILE.safetensors`: the model at
+    /// `t` of a tangent run's chain (``NetworkChain``) or at `λ` of a PaLoRA run's segment
+    /// (``PaLoRASegment``), as a plain checkpoint of its architecture.
+    func materialize(run: String, at coordinate: FamilyCoordinate) throws {
+        let directory = URL(fileURLWithPath: run, isDirectory: true)
+        let front: FrontFile
         do {
-            chain = try NetworkChain(directory: URL(fileURLWithPath: run, isDirectory: true))
+            front = try NetworkRun.front(in: directory)
         } catch NetworkRunError.noRun(let path) {
             throw CommandLineError(
                 description: "--from \(path) holds no finished network run (no front.json); --at reads a run directory", status: .missingInput)
         }
         let checkpoint: Checkpoint
-        do {
-            checkpoint = try chain.checkpoint(at: t)
-        } catch ExpansionError.invalidCoordinate(let coordinate, _) {
-            throw ValidationError("--at \(coordinate) is outside the chain's domain: t must lie in [-1, 1]")
+        switch (front.method, coordinate) {
+        case ("palora", .preference(let lambda)):
+            guard FamilyDomain.simplex(tasks: 2).contains(coordinate) else {
+                throw ValidationError("--at lambda=\(lambda[0]) is outside [0, 1]")
+            }
+            checkpoint = try PaLoRARun.segment(in: directory).checkpoint(at: lambda)
+        case ("palora", .t):
+            throw ValidationError("\(run) is a PaLoRA run: give --at lambda=VALUE (the preference of task 1)")
+        case (_, .preference):
+            throw ValidationError("\(run) is a \(front.method) run (a chain): give --at t=VALUE")
+        case (_, .t(let t)):
+            guard FamilyDomain.chain.contains(coordinate) else {
+                throw ValidationError("--at t=\(t) is outside the chain's domain: t must lie in [-1, 1]")
+            }
+            checkpoint = try NetworkChain(directory: directory).checkpoint(at: t)
         }
         try checkpoint.write(to: URL(fileURLWithPath: out))
-        print("wrote \(out): \(chain.model.architecture) at t = \(t) of \(chain.directory.path)")
+        print("wrote \(out): \(checkpoint.metadata.architecture ?? "network") at \(coordinate) of \(directory.path)")
     }
 }
