@@ -60,12 +60,14 @@ struct SeedProducerState<Scalar: BLASScalar> {
         switch kind {
         case .gradNorm(var state, let range):
             let (values, jacobian) = try objective.valuesAndJacobian(at: x)
+            try Self.checkFinite(values)
             let norms = jacobian.map { row in row[range].reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
             let weights = try state.update(losses: values.map { Double($0) }, sharedGradientNorms: norms)
             kind = .gradNorm(state, sharedWeights: range)
             return (values, Self.combine(jacobian, weights), weights)
         case .uncertainty(var state):
             let step = try Self.weightedStep(objective, x, state.weights)
+            try Self.checkFinite(step.values)
             state.update(losses: step.values.map { Double($0) }, learningRate: learningRate)
             kind = .uncertainty(state)
             return step
@@ -75,11 +77,13 @@ struct SeedProducerState<Scalar: BLASScalar> {
             return try Self.weightedStep(objective, x, weights)
         case .paretoMTL(var state):
             let (values, jacobian) = try objective.valuesAndJacobian(at: x)
+            try Self.checkFinite(values)
             let weights = try state.update(losses: values.map { Double($0) }, gradients: jacobian.map { $0.map { Double($0) } })
             kind = .paretoMTL(state)
             return (values, Self.combine(jacobian, weights), weights)
         case .lossDiscrepancyControl(var state):
             let values = try objective.values(at: x)
+            try Self.checkFinite(values)
             let feature = try representationModel?.meanRepresentation(parameters: x, images: batch.images) ?? []
             let weights = try state.update(losses: values.map { Double($0) }, feature: feature, learningRate: learningRate)
             kind = .lossDiscrepancyControl(state)
@@ -96,6 +100,12 @@ struct SeedProducerState<Scalar: BLASScalar> {
         case .lossDiscrepancyControl(let state): return state.lastRouterWeights
         case .mgdaUpperBound, .paretoMTL: return nil
         }
+    }
+
+    /// A non-finite loss stops the run before it reaches a method's state (the trainer reports
+    /// ``AutodiffError/nonFinite(quantity:index:)`` as ``TrainingError/nonFiniteLoss(epoch:batch:detail:)``).
+    private static func checkFinite(_ values: [Scalar]) throws {
+        if let bad = values.firstIndex(where: { !$0.isFinite }) { throw AutodiffError.nonFinite(quantity: "loss of task \(bad + 1)", index: bad) }
     }
 
     private static func weightedStep<Objective: DifferentiableVectorFunction>(

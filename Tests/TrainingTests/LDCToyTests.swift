@@ -37,6 +37,19 @@ final class LDCToyTests: XCTestCase {
         return (x, ldc?.lastRouterWeights ?? [])
     }
 
+    /// `run` from every start, the starts in parallel (independent runs, results by index).
+    static func runFromEveryStart(_ method: Method) throws -> [(x: [Double], sigma: [Double])] {
+        let starts = LDCToyProblem.starts
+        let results = UnsafeMutableBufferPointer<Result<(x: [Double], sigma: [Double]), any Error>>.allocate(capacity: starts.count)
+        defer { results.deallocate() }
+        for i in 0..<starts.count { (results.baseAddress! + i).initialize(to: .failure(CancellationError())) }
+        nonisolated(unsafe) let shared = results
+        DispatchQueue.concurrentPerform(iterations: starts.count) { i in
+            shared[i] = Result { try run(method, from: starts[i]) }
+        }
+        return try results.map { try $0.get() }
+    }
+
     static func distance(_ a: [Double], _ b: [Double]) -> Double {
         zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
     }
@@ -45,8 +58,8 @@ final class LDCToyTests: XCTestCase {
     func testLinearScalarizationAndMGDADoNotReachTheBalancedPoint() throws {
         let balanced = Self.problem.balancedPoint
         for (name, method) in [("ls", Method.ls), ("mgda", .mgda)] {
-            for start in LDCToyProblem.starts {
-                let x = try Self.run(method, from: start).x
+            for (start, end) in zip(LDCToyProblem.starts, try Self.runFromEveryStart(method)) {
+                let x = end.x
                 XCTAssertGreaterThan(Self.distance(x, balanced), 1.5, "\(name) from \(start) ended at \(x)")
             }
         }
@@ -61,8 +74,8 @@ final class LDCToyTests: XCTestCase {
     func testLDCWithTable5PenaltyCollapsesTheRouter() throws {
         let balanced = Self.problem.balancedPoint
         let settings = LDCSettings(penalty: 0.01, upperWeights: .router, normalization: .rescale, lossOffsets: LDCToyProblem.lowerBounds)
-        for start in LDCToyProblem.starts {
-            let (x, sigma) = try Self.run(.ldc(settings), from: start)
+        for (start, end) in zip(LDCToyProblem.starts, try Self.runFromEveryStart(.ldc(settings))) {
+            let (x, sigma) = end
             XCTAssertGreaterThan(sigma.max()!, 0.99, "from \(start): σ = \(sigma), x = \(x)")
             XCTAssertGreaterThan(Self.distance(x, balanced), 1.5, "from \(start) ended at \(x)")
         }

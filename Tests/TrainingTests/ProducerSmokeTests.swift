@@ -1,3 +1,4 @@
+import Autodiff
 import Datasets
 import Foundation
 import LinearAlgebra
@@ -60,5 +61,33 @@ final class ProducerSmokeTests: XCTestCase {
                 guard case TrainingError.invalidConfiguration = error else { return XCTFail("\(error)") }
             }
         }
+    }
+
+    /// An objective whose first loss is NaN (returned, not thrown) stops every producer's run
+    /// with ``TrainingError/nonFiniteLoss(epoch:batch:detail:)`` at the first batch.
+    func testNonFiniteLossStopsTheRun() throws {
+        let (train, _) = try SyntheticDigits.splits(train: 4, test: 2)
+        for method in [TrainingMethod.gradNorm(GradNormSettings()), .uncertainty(UncertaintySettings()),
+                       .paretoMTL(ParetoMTLSettings(preferenceIndex: 0)), .lossDiscrepancyControl(LDCSettings())] {
+            let trainer = try Trainer<HookedAnalyticModel, NaNObjective>(
+                model: HookedAnalyticModel(), configuration: TrainingConfiguration(method: method, epochs: 1, batchSize: 4)) { _ in NaNObjective() }
+            XCTAssertThrowsError(try trainer.train(on: train, testingOn: nil)) { error in
+                guard case TrainingError.nonFiniteLoss(1, 1, _) = error else { return XCTFail("\(method.name): \(error)") }
+            }
+        }
+    }
+}
+
+/// `f(x) = (NaN, x₁)`, `x ∈ R²`, with finite gradients.
+struct NaNObjective: DifferentiableVectorFunction {
+    var parameterCount: Int { 2 }
+    var objectiveCount: Int { 2 }
+    func values(at x: [Double]) throws -> [Double] { [.nan, x[0]] }
+    func valuesAndJacobian(at x: [Double]) throws -> (values: [Double], jacobian: [[Double]]) { ([.nan, x[0]], [[1, 0], [1, 0]]) }
+    func valuesAndWeightedGradient(at x: [Double], weights: [Double]) throws -> (values: [Double], gradient: [Double]) {
+        ([.nan, x[0]], [weights[0] + weights[1], 0])
+    }
+    func hessianVectorProduct(at x: [Double], along v: [Double], weights: [Double]) throws -> HessianVectorProduct<Double> {
+        HessianVectorProduct(values: [.nan, x[0]], weightedGradient: [weights[0] + weights[1], 0], product: [0, 0])
     }
 }
