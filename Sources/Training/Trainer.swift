@@ -21,7 +21,8 @@ public struct TrainingStep<Scalar: BLASScalar>: Sendable {
     /// The per-task batch losses `fᵢ(x)` before the step.
     public let losses: [Double]
     /// The task weights `cᵢ` of the step's direction (LS weights, MGDA's `α*`, RLW's draw,
-    /// Chebyshev's `λᵢ wᵢ`).
+    /// Chebyshev's `λᵢ wᵢ`, GradNorm's `wᵢ`, uncertainty's `exp(−sᵢ)`, MGDA-UB's `α*` on the
+    /// representation, Pareto MTL's constrained weights, LDC-MTL's `∂Φ/∂Lᵢ`).
     public let weights: [Double]
     /// `d = Σ cᵢ ∇fᵢ(x)`, the gradient handed to the optimiser.
     public let direction: [Scalar]
