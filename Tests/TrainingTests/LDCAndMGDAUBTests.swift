@@ -150,4 +150,23 @@ final class LDCAndMGDAUBTests: XCTestCase {
                 ClosureObjective(parameterCount: 1, objectiveCount: 2) { x in try concatenate([x, x]) }
             }.train(on: train, testingOn: nil), "MGDA-UB needs the representation hook")
     }
+
+    /// MultiLeNet's hook: the heads applied to its representation reproduce its logits, `Z` is
+    /// `[N, 50]` and non-negative (after ReLU), and the last shared weight `fc1.weight [50, 320]`
+    /// starts after conv1 (250 + 10) and conv2 (5000 + 20): indices 5280 ..< 21280.
+    func testMultiLeNetRepresentationHook() throws {
+        let (train, _) = try SyntheticDigits.splits(train: 4, test: 2)
+        let model = MultiLeNet()
+        let x: [Double] = ParameterInitialization.pytorchDefault(layout: model.layout, seed: 9)
+        let batch = try XCTUnwrap(try train.batches(size: 4, seed: 1, epoch: 0, as: Double.self).first { _ in true })
+        let tape = Tape<Double>()
+        let p = tape.constant(Tensor(vector: x))
+        let z = try model.representation(parameters: p, images: tape.constant(batch.images)).value
+        XCTAssertEqual(z.shape, [4, 50])
+        XCTAssertTrue(z.scalars.allSatisfy { $0 >= 0 })
+        let split = try model.heads(parameters: p, representation: tape.constant(z)).map(\.value.scalars)
+        XCTAssertEqual(split, try model.logits(parameters: p, images: tape.constant(batch.images)).map(\.value.scalars))
+        XCTAssertEqual(try model.lastSharedWeightRange(), 5280 ..< 21280)
+        XCTAssertEqual(try MiniLeNet().lastSharedWeightRange(), 260 ..< 1060)
+    }
 }
