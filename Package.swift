@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff", "Problems", "MultiObjective"]),
         .testTarget(
             name: "ExpansionTests",
             dependencies: ["Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models"]),

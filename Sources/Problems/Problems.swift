@@ -28,10 +28,11 @@ public enum ProblemError: Error, Equatable, CustomStringConvertible {
 /// The catalogue of analytic problems, by command-line name.
 public enum Problems {
     /// Names accepted by ``named(_:dimension:)``.
-    public static let names = ["zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "zdt2-variant"]
+    public static let names = ["zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "zdt2-variant", "ldc-toy"]
 
     /// The problem called `name`; `dimension` is `n` for the ZDT family (pymoo's defaults:
-    /// 30, and 10 for ZDT4 and ZDT6, when `nil`) and must be 3 or `nil` for `zdt2-variant`.
+    /// 30, and 10 for ZDT4 and ZDT6, when `nil`) and must be 3 or `nil` for `zdt2-variant`;
+    /// `ldc-toy` (``LDCToyProblem``, LDC-MTL's eq. 5) ignores it.
     /// - Throws: ``ProblemError``.
     public static func named(_ name: String, dimension: Int? = nil) throws -> any BenchmarkProblem {
         switch name.lowercased() {
@@ -45,6 +46,7 @@ public enum Problems {
                 throw ProblemError.invalidDimension(problem: name, dimension: dimension, minimum: 3, maximum: 3)
             }
             return ZDT2Variant()
+        case "ldc-toy": return LDCToyProblem()
         default: throw ProblemError.unknownProblem(name)
         }
     }

@@ -21,7 +21,8 @@ public struct TrainingStep<Scalar: BLASScalar>: Sendable {
     /// The per-task batch losses `fᵢ(x)` before the step.
     public let losses: [Double]
     /// The task weights `cᵢ` of the step's direction (LS weights, MGDA's `α*`, RLW's draw,
-    /// Chebyshev's `λᵢ wᵢ`).
+    /// Chebyshev's `λᵢ wᵢ`, GradNorm's `wᵢ`, uncertainty's `exp(−sᵢ)`, MGDA-UB's `α*` on the
+    /// representation, Pareto MTL's constrained weights, LDC-MTL's `∂Φ/∂Lᵢ`).
     public let weights: [Double]
     /// `d = Σ cᵢ ∇fᵢ(x)`, the gradient handed to the optimiser.
     public let direction: [Scalar]
@@ -101,6 +102,25 @@ public struct TrainingResult<Scalar: BLASScalar>: Sendable {
         return try Checkpoint(model: model, parameters: parameters, metadata: metadata)
     }
 
+    /// The settings of the learned-weighting methods, as JSON fields of the checkpoint's `training` record.
+    static func producerFields(_ method: TrainingMethod) -> [String] {
+        switch method {
+        case .gradNorm(let settings):
+            return ["\"gradnorm_alpha\":\(settings.alpha)", "\"gradnorm_weight_learning_rate\":\(settings.weightLearningRate)"]
+        case .paretoMTL(let settings):
+            return [
+                "\"preference_index\":\(settings.preferenceIndex)", "\"preference_count\":\(settings.preferenceCount)",
+                "\"feasibility_steps\":\(settings.feasibilitySteps)",
+            ]
+        case .lossDiscrepancyControl(let settings):
+            return [
+                "\"ldc_penalty\":\(settings.penalty)", "\"ldc_tau\":\"\(settings.upperWeights.rawValue)\"",
+                "\"ldc_normalization\":\"\(settings.normalization.rawValue)\"", "\"ldc_smoothing\":\(settings.smoothing)",
+            ]
+        case .uncertainty, .mgdaUpperBound, .linearScalarization, .mgda, .randomLossWeighting, .chebyshev: return []
+        }
+    }
+
     private func configurationJSON(_ configuration: TrainingConfiguration) -> String {
         var fields: [String] = [
             "\"optimizer\":\"\(configuration.optimizer.name)\"", "\"learning_rate\":\(configuration.learningRate)",
@@ -109,6 +129,7 @@ public struct TrainingResult<Scalar: BLASScalar>: Sendable {
         ]
         if case .sgd(let momentum) = configuration.optimizer { fields.append("\"momentum\":\(momentum)") }
         if case .chebyshev(_, let rate) = configuration.method { fields.append("\"dual_learning_rate\":\(rate)") }
+        fields += Self.producerFields(configuration.method)
         if case .step(let every, let factor) = configuration.schedule {
             fields.append("\"step_every\":\(every)")
             fields.append("\"step_factor\":\(factor)")
@@ -190,6 +211,7 @@ public struct Trainer<Model: MultiTaskModel, Objective: DifferentiableVectorFunc
         var optimizer = OptimizerState<Scalar>(kind: configuration.optimizer, count: x.count)
         var weightGenerator = SeededGenerator(seed: configuration.seed, stream: Self.weightingStream)
         var dualWeights = [Double](repeating: 1 / Double(taskCount), count: taskCount)
+        var producer = try SeedProducerState<Scalar>(configuration: configuration, model: model)
         var history: [EpochRecord] = []
         let clock = ContinuousClock()
 
@@ -241,6 +263,9 @@ public struct Trainer<Model: MultiTaskModel, Objective: DifferentiableVectorFunc
                             let alpha = Scalar(weights[task])
                             for i in 0..<row.count { direction[i] += alpha * row[i] }
                         }
+                    case .gradNorm, .uncertainty, .mgdaUpperBound, .paretoMTL, .lossDiscrepancyControl:
+                        (values, direction, weights) = try producer!.step(
+                            objective: objective, at: x, batch: batch, learningRate: learningRate)
                     }
                 } catch let error as AutodiffError {
                     if case .nonFinite = error { throw diverged(error.description) }

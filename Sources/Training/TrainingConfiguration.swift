@@ -20,14 +20,35 @@ public enum TrainingMethod: Sendable, Equatable {
     /// take an exponentiated-gradient (multiplicative-weights) step on the same batch's losses,
     /// `λᵢ ← λᵢ exp(η_λ wᵢ fᵢ(θ)) / Σⱼ λⱼ exp(η_λ wⱼ fⱼ(θ))`. The last iterate is returned.
     case chebyshev(preference: [Double], dualLearningRate: Double)
+    /// GradNorm (Chen et al., ICML 2018): learned task weights balancing the gradient norms of
+    /// the weighted losses on the last shared layer's weights (``GradNormSettings``).
+    case gradNorm(GradNormSettings)
+    /// Uncertainty weighting (Kendall, Gal & Cipolla, CVPR 2018): learned log-variances `sᵢ`,
+    /// loss `Σ exp(−sᵢ) fᵢ + sᵢ` (``UncertaintySettings``).
+    case uncertainty(UncertaintySettings)
+    /// MGDA-UB (Sener & Koltun, NeurIPS 2018, §3.3): the min-norm weights of the gradients with
+    /// respect to the shared representation `Z`, `α* = argmin_{α∈Δ} ‖Σ αᵢ ∇_Z fᵢ‖²`, then a step
+    /// on `Σ α*ᵢ fᵢ` (needs a ``SharedRepresentationModel``).
+    case mgdaUpperBound
+    /// Pareto MTL (Lin et al., NeurIPS 2019): one preference-constrained subproblem of
+    /// ``ParetoMTLSettings``.
+    case paretoMTL(ParetoMTLSettings)
+    /// LDC-MTL (loss discrepancy control, single-loop Algorithm 1; ``LDCSettings``).
+    case lossDiscrepancyControl(LDCSettings)
 
-    /// The command-line name: `ls`, `mgda`, `rlw`, `chebyshev`.
+    /// The command-line name: `ls`, `mgda`, `rlw`, `chebyshev`, `gradnorm`, `uncertainty`,
+    /// `mgda-ub`, `paretomtl`, `ldc`.
     public var name: String {
         switch self {
         case .linearScalarization: return "ls"
         case .mgda: return "mgda"
         case .randomLossWeighting: return "rlw"
         case .chebyshev: return "chebyshev"
+        case .gradNorm: return "gradnorm"
+        case .uncertainty: return "uncertainty"
+        case .mgdaUpperBound: return "mgda-ub"
+        case .paretoMTL: return "paretomtl"
+        case .lossDiscrepancyControl: return "ldc"
         }
     }
 
@@ -36,7 +57,8 @@ public enum TrainingMethod: Sendable, Equatable {
         switch self {
         case .linearScalarization(let weights): return weights
         case .chebyshev(let preference, _): return preference
-        case .mgda, .randomLossWeighting: return nil
+        case .paretoMTL(let settings): return ParetoMTLSettings.preferenceVectors(count: settings.preferenceCount)[settings.preferenceIndex]
+        case .mgda, .randomLossWeighting, .gradNorm, .uncertainty, .mgdaUpperBound, .lossDiscrepancyControl: return nil
         }
     }
 }
@@ -165,7 +187,11 @@ public struct TrainingConfiguration: Sendable, Equatable {
         case .chebyshev(let preference, let rate):
             try checkWeights(preference, "Chebyshev preference")
             guard rate.isFinite, rate > 0 else { throw fail("Chebyshev dual learning rate must be positive, got \(rate)") }
-        case .mgda, .randomLossWeighting: break
+        case .gradNorm(let settings): try settings.validate(taskCount: taskCount)
+        case .uncertainty(let settings): try settings.validate(taskCount: taskCount)
+        case .paretoMTL(let settings): try settings.validate(taskCount: taskCount)
+        case .lossDiscrepancyControl(let settings): try settings.validate(taskCount: taskCount)
+        case .mgda, .randomLossWeighting, .mgdaUpperBound: break
         }
     }
 }

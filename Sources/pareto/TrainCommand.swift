@@ -4,8 +4,14 @@ import ParetoKit
 
 /// `--method`.
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
-    case ls, mgda, rlw, chebyshev
+    case ls, mgda, rlw, chebyshev, gradnorm, uncertainty, paretomtl, ldc
+    case mgdaUB = "mgda-ub"
 }
+
+/// `--ldc-tau`.
+extension LDCSettings.UpperWeights: ExpressibleByArgument {}
+/// `--ldc-normalization`.
+extension LDCSettings.Normalization: ExpressibleByArgument {}
 
 /// `--optimizer`.
 enum OptimizerName: String, ExpressibleByArgument, CaseIterable {
@@ -31,6 +37,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Example: pareto train --dataset multimnist --method ls --weights 0.5,0.5 --epochs 10 --out ls.safetensors
             Methods: ls (linear scalarization, --weights), mgda (min-norm common descent), rlw (random Dirichlet weights per batch), chebyshev (online mirror descent on the dual weights; --weights is the preference, --dual-learning-rate its step).
+            Seed producers (docs/training.md): gradnorm (Chen et al. 2018; --gradnorm-alpha, --gradnorm-learning-rate), uncertainty (Kendall et al. 2018, learned log-variances), mgda-ub (MGDA on the shared representation, Sener & Koltun 2018), paretomtl (Lin et al. 2019; subproblem --preference-index k of --preference-count evenly spread preferences), ldc (LDC-MTL; --ldc-penalty, --ldc-tau, --ldc-normalization, --ldc-smoothing; Table 5's classification defaults).
 
             The checkpoint is written atomically at the end; a non-finite loss stops the run with an error and writes nothing.
             """)
@@ -46,6 +53,33 @@ struct TrainCommand: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Chebyshev: step η_λ of the multiplicative dual-weight update.")
     var dualLearningRate = 0.1
+
+    @Option(parsing: .unconditional, help: "gradnorm: the asymmetry α of the target Ḡ rᵢ^α (must be positive).")
+    var gradnormAlpha = 1.5
+
+    @Option(parsing: .unconditional, help: "gradnorm: step size of the task-weight update.")
+    var gradnormLearningRate = 0.025
+
+    @Option(parsing: .unconditional, help: "paretomtl: the subproblem k, 0 ≤ k < --preference-count (required for paretomtl).")
+    var preferenceIndex: Int?
+
+    @Option(parsing: .unconditional, help: "paretomtl: the number of evenly spread preference vectors.")
+    var preferenceCount = 5
+
+    @Option(parsing: .unconditional, help: "paretomtl: at most this many steps of phase 1 (finding a feasible point).")
+    var feasibilitySteps = 200
+
+    @Option(parsing: .unconditional, help: "ldc: penalty λ of the loss-discrepancy term.")
+    var ldcPenalty = 0.01
+
+    @Option(help: "ldc: upper-level weights τ: router (τ = σ(W)) or ones (τ = 1).")
+    var ldcTau: LDCSettings.UpperWeights = .router
+
+    @Option(help: "ldc: loss normalisation: none, rescale (by the first step's losses) or log.")
+    var ldcNormalization: LDCSettings.Normalization = .none
+
+    @Option(parsing: .unconditional, help: "ldc: γ of the smoothed absolute value √(x² + γ); 0 for |x|.")
+    var ldcSmoothing = 0.0
 
     @Option(parsing: .unconditional, help: "Passes over the training set.")
     var epochs = 10
@@ -90,7 +124,7 @@ struct TrainCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let weights, method == .mgda || method == .rlw {
+        if let weights, ![.ls, .chebyshev].contains(method) {
             throw ValidationError("--weights \(weights) has no meaning for --method \(method.rawValue)")
         }
         try Check.count(epochs, "--epochs", atLeast: 1, atMost: 100_000)
@@ -103,6 +137,26 @@ struct TrainCommand: ParsableCommand {
         if let weights, weights.values.contains(where: { $0 < 0 }) || weights.values.allSatisfy({ $0 == 0 }) {
             throw ValidationError("--weights must be non-negative and not all zero, got \(weights)")
         }
+        if method == .paretomtl {
+            guard let preferenceIndex else { throw ValidationError("--method paretomtl needs --preference-index k (0 ≤ k < \(preferenceCount))") }
+            guard preferenceCount >= 2 else { throw ValidationError("--preference-count must be at least 2, got \(preferenceCount)") }
+            guard (0..<preferenceCount).contains(preferenceIndex) else {
+                throw ValidationError("--preference-index \(preferenceIndex) is out of range 0..<\(preferenceCount)")
+            }
+            guard feasibilitySteps >= 0 else { throw ValidationError("--feasibility-steps must be non-negative") }
+        } else if preferenceIndex != nil {
+            throw ValidationError("--preference-index has no meaning for --method \(method.rawValue)")
+        }
+        if method == .gradnorm {
+            guard gradnormAlpha.isFinite, gradnormAlpha > 0 else { throw ValidationError("--gradnorm-alpha must be positive, got \(gradnormAlpha)") }
+            guard gradnormLearningRate.isFinite, gradnormLearningRate > 0 else {
+                throw ValidationError("--gradnorm-learning-rate must be positive, got \(gradnormLearningRate)")
+            }
+        }
+        if method == .ldc {
+            guard ldcPenalty.isFinite, ldcPenalty > 0 else { throw ValidationError("--ldc-penalty must be positive, got \(ldcPenalty)") }
+            guard ldcSmoothing.isFinite, ldcSmoothing >= 0 else { throw ValidationError("--ldc-smoothing must be non-negative, got \(ldcSmoothing)") }
+        }
         guard !out.isEmpty else { throw ValidationError("--out must name a file, got an empty path") }
     }
 
@@ -114,6 +168,15 @@ struct TrainCommand: ParsableCommand {
         case .mgda: trainingMethod = .mgda
         case .rlw: trainingMethod = .randomLossWeighting
         case .chebyshev: trainingMethod = .chebyshev(preference: taskWeights, dualLearningRate: dualLearningRate)
+        case .gradnorm: trainingMethod = .gradNorm(GradNormSettings(alpha: gradnormAlpha, weightLearningRate: gradnormLearningRate))
+        case .uncertainty: trainingMethod = .uncertainty(UncertaintySettings())
+        case .mgdaUB: trainingMethod = .mgdaUpperBound
+        case .paretomtl:
+            trainingMethod = .paretoMTL(
+                ParetoMTLSettings(preferenceIndex: preferenceIndex ?? 0, preferenceCount: preferenceCount, feasibilitySteps: feasibilitySteps))
+        case .ldc:
+            trainingMethod = .lossDiscrepancyControl(
+                LDCSettings(penalty: ldcPenalty, upperWeights: ldcTau, normalization: ldcNormalization, smoothing: ldcSmoothing))
         }
         let kind: OptimizerKind = optimizer == .adam ? .adamDefault : .sgd(momentum: momentum)
         let rateSchedule: LearningRateSchedule
