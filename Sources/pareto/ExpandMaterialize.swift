@@ -7,6 +7,16 @@ extension ExpandCommand {
     /// `t` of a tangent run's chain (``NetworkChain``) or at `λ` of a PaLoRA run's segment
     /// (``PaLoRASegment``), as a plain checkpoint of its architecture.
     func materialize(run: String, at coordinate: FamilyCoordinate) throws {
+        if run.hasSuffix(".safetensors") {
+            // A PaLoRA file (pareto train --method palora): its segment directly.
+            guard case .preference(let lambda) = coordinate, FamilyDomain.simplex(tasks: 2).contains(coordinate) else {
+                throw ValidationError("--from \(run) is a PaLoRA file: give --at lambda=VALUE with VALUE in [0, 1]")
+            }
+            let checkpoint = try PaLoRASegment(PaLoRACheckpoint.load(from: URL(fileURLWithPath: run))).checkpoint(at: lambda)
+            try checkpoint.write(to: URL(fileURLWithPath: out))
+            print("wrote \(out): MultiLeNet at \(coordinate) of \(run)")
+            return
+        }
         let directory = URL(fileURLWithPath: run, isDirectory: true)
         let front: FrontFile
         do {

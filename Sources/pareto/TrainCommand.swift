@@ -6,6 +6,8 @@ import ParetoKit
 enum MethodName: String, ExpressibleByArgument, CaseIterable {
     case ls, mgda, rlw, chebyshev, gradnorm, uncertainty, paretomtl, ldc
     case mgdaUB = "mgda-ub"
+    /// PaLoRA from scratch: base and per-task low-rank adapters trained with preference rays.
+    case palora
 }
 
 /// `--ldc-tau`.
@@ -123,6 +125,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @OptionGroup(title: "PaLoRA (--method palora)")
+    var palora: PaLoRAOptions
+
+    @Option(parsing: .unconditional, help: "PaLoRA: train base and adapters for this many epochs, then adapters only (LORPMAN's two phases).")
+    var freezeAfter: Int?
+
     func validate() throws {
         if let weights, ![.ls, .chebyshev].contains(method) {
             throw ValidationError("--weights \(weights) has no meaning for --method \(method.rawValue)")
@@ -158,9 +166,16 @@ struct TrainCommand: ParsableCommand {
             guard ldcSmoothing.isFinite, ldcSmoothing >= 0 else { throw ValidationError("--ldc-smoothing must be non-negative, got \(ldcSmoothing)") }
         }
         guard !out.isEmpty else { throw ValidationError("--out must name a file, got an empty path") }
+        if method != .palora {
+            guard palora.isDefault, freezeAfter == nil else {
+                throw ValidationError("the PaLoRA options (--rank, --scale, --rays, --adapt, --schedule, --freeze-after, …) go with --method palora")
+            }
+        } else if let freezeAfter {
+            try Check.count(freezeAfter, "--freeze-after", atLeast: 0, atMost: epochs)
+        }
     }
 
-    func trainingConfiguration(seed: UInt64) -> TrainingConfiguration {
+    func trainingConfiguration(seed: UInt64) throws -> TrainingConfiguration {
         let taskWeights = weights?.values ?? [0.5, 0.5]
         let trainingMethod: TrainingMethod
         switch method {
@@ -177,23 +192,34 @@ struct TrainCommand: ParsableCommand {
         case .ldc:
             trainingMethod = .lossDiscrepancyControl(
                 LDCSettings(penalty: ldcPenalty, upperWeights: ldcTau, normalization: ldcNormalization, smoothing: ldcSmoothing))
-        }
-        let kind: OptimizerKind = optimizer == .adam ? .adamDefault : .sgd(momentum: momentum)
-        let rateSchedule: LearningRateSchedule
-        switch schedule {
-        case .constant: rateSchedule = .constant
-        case .cosine: rateSchedule = .cosine
-        case .step: rateSchedule = .step(every: stepEvery, factor: stepFactor)
+        case .palora:
+            throw ValidationError("--method palora is trained by PaLoRATrainer, not by a scalarization trainer")
         }
         return TrainingConfiguration(
-            method: trainingMethod, optimizer: kind, learningRate: learningRate ?? (optimizer == .adam ? 1e-3 : 1e-2),
+            method: trainingMethod, optimizer: optimizerKind, learningRate: resolvedLearningRate,
             schedule: rateSchedule, epochs: epochs, batchSize: batchSize, seed: seed)
+    }
+
+    /// `--optimizer` with `--momentum`.
+    var optimizerKind: OptimizerKind { optimizer == .adam ? .adamDefault : .sgd(momentum: momentum) }
+
+    /// `--learning-rate`, by default 1e-3 for Adam and 1e-2 for SGD.
+    var resolvedLearningRate: Double { learningRate ?? (optimizer == .adam ? 1e-3 : 1e-2) }
+
+    /// `--schedule` with `--step-every` and `--step-factor`.
+    var rateSchedule: LearningRateSchedule {
+        switch schedule {
+        case .constant: return .constant
+        case .cosine: return .cosine
+        case .step: return .step(every: stepEvery, factor: stepFactor)
+        }
     }
 
     func run() throws {
         // Paths first: a bad one fails now, not after the training.
         if let from { try Check.inputFile(from, "--from") }
         try Check.outputFile(out, "--out")
+        if method == .palora { return try trainPaLoRA() }
         switch precision {
         case .float32: try run(Float.self)
         case .float64: try run(Double.self)
@@ -221,7 +247,7 @@ struct TrainCommand: ParsableCommand {
         let start = try from.map { try Checkpoint.load(from: URL(fileURLWithPath: $0), model: model) }
         let seed = self.seed ?? start?.metadata.seed ?? 1
         let initial = start.map { $0.parameters.map { S($0) } }
-        let configuration = trainingConfiguration(seed: seed)
+        let configuration = try trainingConfiguration(seed: seed)
         switch engine {
         case .fused:
             // The fused kernel parallelises over shards of the batch itself (see `pareto expand`).

