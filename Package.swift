@@ -25,11 +25,13 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // cpuid feature detection and run-time-dispatched vector kernels (C, no unsafe flags).
+        .target(name: "CKernels"),
         // Linear algebra: Tensor, BLAS and LAPACK wrappers.
         .target(
             name: "LinearAlgebra",
             dependencies: [
-                "CLinearAlgebra", "CLAPACKE",
+                "CLinearAlgebra", "CLAPACKE", "CKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         // Reverse mode and forward-over-reverse automatic differentiation.
@@ -45,7 +47,7 @@ let package = Package(
         // IDX / CSV readers, MultiMNIST builder, batching.
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
         // Layers, the multi-task LeNet, checkpoints.
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors", "Datasets"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors", "Datasets", "CKernels"]),
         // Scalarization trainers that produce checkpoints.
         .target(name: "Training", dependencies: ["Models", "Datasets", "MultiObjective"]),
         // Algorithm 1, continuous parametrisation, stitching.

@@ -64,6 +64,7 @@ struct HVPBenchmark: ParsableCommand {
             let gflops = flop / seconds / 1e9
             print("\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%8.2f", seconds * 1e3)) ms  \(String(format: "%6.1f", gflops)) GFLOPS (\(String(format: "%.0f", 100 * gflops / sgemmGFLOPS)) % of sgemm)")
         }
+        print(blasReportLine())
         print("MultiLeNet, batch \(batch), Float32; sgemm and tape: \(threads) BLAS thread(s); fused: \(fused.parallelism) task(s) over shards of \(FusedMultiLeNetLoss<Float>.shardImages) images")
         print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS  (median of \(repeats), interleaved with the fused timings)")
 

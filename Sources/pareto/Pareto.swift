@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 
 /// The `pareto` command-line tool.
 @main
@@ -7,4 +8,10 @@ struct Pareto: ParsableCommand {
         commandName: "pareto",
         abstract: "Grow and measure continuous Pareto sets of multi-objective problems and multi-task networks.",
         subcommands: [ExpandCommand.self, EvaluateCommand.self, TrainCommand.self])
+
+    /// Checks OpenBLAS's kernel choice first (``BLASStartup``: may restart the process once
+    /// with a better `OPENBLAS_CORETYPE`; a leading `--quiet` silences it), then runs the command.
+    static func main() {
+        main(BLASStartup.prepare())
+    }
 }
