@@ -117,7 +117,9 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public static var shardImages: Int { 64 }
 
     private var tasks = 1
-    private let shards: [FusedMultiLeNetShard<Scalar>]
+    let shards: [FusedMultiLeNetShard<Scalar>]
+    /// Times the reductions and argument checks when set (profiling).
+    var recorder: FusedMultiLeNetRecorder?
     /// `x` and `v` of the current sweep.
     private let parameters, direction: UnsafeMutablePointer<Scalar>
     /// The weights `α` of the prepared point, `nil` when the workspaces hold no prepared point.
@@ -342,12 +344,16 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         _ quantity: String, _ part: (FusedMultiLeNetShard<Scalar>) -> UnsafeMutablePointer<Scalar>
     ) throws -> [Scalar] {
         let parts = shards.map(part)
-        let sum = [Scalar](unsafeUninitializedCapacity: parameterCount) { output, count in
-            _ = output.initialize(from: UnsafeBufferPointer(start: parts[0], count: parameterCount))
-            for next in parts.dropFirst() {
-                for k in 0..<parameterCount { output[k] += next[k] }
+        var sum: [Scalar] = []
+        let bytes = Double((parts.count + 2) * parameterCount * MemoryLayout<Scalar>.stride)
+        recorder.measure(.reduction, bytes: bytes) {
+            sum = [Scalar](unsafeUninitializedCapacity: parameterCount) { output, count in
+                _ = output.initialize(from: UnsafeBufferPointer(start: parts[0], count: parameterCount))
+                for next in parts.dropFirst() {
+                    for k in 0..<parameterCount { output[k] += next[k] }
+                }
+                count = parameterCount
             }
-            count = parameterCount
         }
         try Self.check(sum, quantity)
         return sum

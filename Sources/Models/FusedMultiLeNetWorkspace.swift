@@ -161,6 +161,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// tangent and the parameter adjoints of conv1 visit only these units.
     let activeUnits, activeFields: UnsafeMutablePointer<Int32>
     let activeCounts: UnsafeMutablePointer<Int>
+    /// The number of active units over all channels (``activeCounts`` summed).
+    var activeUnitCount: Int { (0..<Shape.conv1Channels).reduce(0) { $0 + activeCounts[$1] } }
     /// conv2 works on blocks of ``blockImages`` images whose im2col matrices fit in cache:
     /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
     /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
