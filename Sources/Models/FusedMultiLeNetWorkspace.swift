@@ -1,3 +1,4 @@
+import CKernels
 import LinearAlgebra
 
 /// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
@@ -327,7 +328,23 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`;
     /// the active units and their receptive fields are listed (``activeUnits``). Neither the
     /// im2col matrix of the images nor the full conv1 output is ever stored.
+    ///
+    /// `Float` and `Double` run CKernels' `ck_conv1_forward_*` (AVX2+FMA or portable, chosen by
+    /// cpuid), which computes each conv1 row for four channels per image load; other scalars
+    /// run the loop below.
     func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
+        let counts = UnsafeMutableRawPointer(activeCounts).assumingMemoryBound(to: Int64.self)
+        if Scalar.self == Float.self {
+            ck_conv1_forward_f32(
+                rebound(images, Float.self), batch, rebound(weight, Float.self), rebound(bias, Float.self),
+                reboundMutable(a1, Float.self), activeUnits, activeFields, counts)
+            return
+        } else if Scalar.self == Double.self {
+            ck_conv1_forward_f64(
+                rebound(images, Double.self), batch, rebound(weight, Double.self), rebound(bias, Double.self),
+                reboundMutable(a1, Double.self), activeUnits, activeFields, counts)
+            return
+        }
         let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
         activeCounts.update(repeating: 0, count: Shape.conv1Channels)
         withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
@@ -363,25 +380,15 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     }
 
     /// One conv1 output row, `row[q] = Σ_{i,j} w[i, j] · top[i·28 + q + j]` for `q < 24`
-    /// (taps summed in `(i, j)` order), with explicit SIMD for `Float` and `Double`.
+    /// (taps summed in `(i, j)` order), for scalars other than `Float` and `Double`.
     @inline(__always)
     private func conv1Row(_ top: UnsafePointer<Scalar>, filter w: UnsafePointer<Scalar>, into row: UnsafeMutablePointer<Scalar>) {
-        if Scalar.self == Float.self {
-            fusedMultiLeNetConv1Row(
-                UnsafeRawPointer(top).assumingMemoryBound(to: Float.self), UnsafeRawPointer(w).assumingMemoryBound(to: Float.self),
-                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self))
-        } else if Scalar.self == Double.self {
-            fusedMultiLeNetConv1Row(
-                UnsafeRawPointer(top).assumingMemoryBound(to: Double.self), UnsafeRawPointer(w).assumingMemoryBound(to: Double.self),
-                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Double.self))
-        } else {
-            row.update(repeating: 0, count: Shape.conv1Side)
-            for i in 0..<Shape.kernelSide {
-                for j in 0..<Shape.kernelSide {
-                    let tap = w[i * Shape.kernelSide + j]
-                    let source = top + i * Shape.imageSide + j
-                    for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
-                }
+        row.update(repeating: 0, count: Shape.conv1Side)
+        for i in 0..<Shape.kernelSide {
+            for j in 0..<Shape.kernelSide {
+                let tap = w[i * Shape.kernelSide + j]
+                let source = top + i * Shape.imageSide + j
+                for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
             }
         }
     }
@@ -399,13 +406,11 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             let (w, b, output) = (weight + c * Shape.kernelArea, bias[c], aDot + list)
             output.update(repeating: 0, count: plane)
             if Scalar.self == Float.self {
-                fusedMultiLeNetConv1Tangent(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
-                    weight: rebound(w, Float.self), bias: Float(b), output: reboundMutable(output, Float.self))
+                ck_conv1_tangent_f32(
+                    count, units, fields, rebound(images, Float.self), rebound(w, Float.self), Float(b), reboundMutable(output, Float.self))
             } else if Scalar.self == Double.self {
-                fusedMultiLeNetConv1Tangent(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
-                    weight: rebound(w, Double.self), bias: Double(b), output: reboundMutable(output, Double.self))
+                ck_conv1_tangent_f64(
+                    count, units, fields, rebound(images, Double.self), rebound(w, Double.self), Double(b), reboundMutable(output, Double.self))
             } else {
                 for entry in 0..<count {
                     let field = images + Int(fields[entry])
@@ -433,13 +438,13 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             let (count, units, fields) = (activeCounts[c], UnsafePointer(activeUnits + list), UnsafePointer(activeFields + list))
             let (w, b, adjoint) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c, aBar + list)
             if Scalar.self == Float.self {
-                fusedMultiLeNetConv1ParameterAdjoint(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
-                    adjoint: rebound(adjoint, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+                ck_conv1_parameter_adjoint_f32(
+                    count, units, fields, rebound(images, Float.self), rebound(adjoint, Float.self),
+                    reboundMutable(w, Float.self), reboundMutable(b, Float.self))
             } else if Scalar.self == Double.self {
-                fusedMultiLeNetConv1ParameterAdjoint(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
-                    adjoint: rebound(adjoint, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+                ck_conv1_parameter_adjoint_f64(
+                    count, units, fields, rebound(images, Double.self), rebound(adjoint, Double.self),
+                    reboundMutable(w, Double.self), reboundMutable(b, Double.self))
             } else {
                 w.update(repeating: 0, count: Shape.kernelArea)
                 var biasSum: Scalar = 0
@@ -486,98 +491,8 @@ private func addEightLanes<S: BinaryFloatingPoint & SIMDScalar>(_ target: Unsafe
     t.storeBytes(of: t.loadUnaligned(as: SIMD8<S>.self) + UnsafeRawPointer(source).loadUnaligned(as: SIMD8<S>.self), as: SIMD8<S>.self)
 }
 
-/// An 8-lane load of the 5-wide receptive-field row at `p` (lanes 5…7 read the following
-/// elements and are multiplied by zero or discarded).
-@inline(__always)
-private func loadRow<S: BinaryFloatingPoint & SIMDScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
-}
-
 /// The image offset of the receptive field of pooled unit `(n, r, s)` with window argmax `index`.
 @inline(__always)
 private func fieldOffset(image n: Int, window r: Int, _ s: Int, argmax index: Int) -> Int {
     n * FusedMultiLeNetShape.imagePixels + (2 * r + (index >> 1)) * FusedMultiLeNetShape.imageSide + 2 * s + (index & 1)
-}
-
-/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for the `count` active units
-/// of one channel (`units`, `fields` as ``FusedMultiLeNetWorkspace/activeUnits``), with the
-/// five filter rows in zero-padded 8-lane registers. `output` points at the channel's
-/// `[N, 12, 12]` plane, already zeroed.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
-    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>,
-    weight: UnsafePointer<S>, bias: S, output: UnsafeMutablePointer<S>
-) {
-    typealias Shape = FusedMultiLeNetShape
-    func filterRow(_ i: Int) -> SIMD8<S> {
-        var row = SIMD8<S>()
-        for j in 0..<Shape.kernelSide { row[j] = weight[i * Shape.kernelSide + j] }
-        return row
-    }
-    let (w0, w1, w2, w3, w4) = (filterRow(0), filterRow(1), filterRow(2), filterRow(3), filterRow(4))
-    let width = Shape.imageSide
-    for entry in 0..<count {
-        let field = images + Int(fields[entry])
-        var sum = w0 * loadRow(field)
-        sum += w1 * loadRow(field + width)
-        sum += w2 * loadRow(field + 2 * width)
-        sum += w3 * loadRow(field + 3 * width)
-        sum += w4 * loadRow(field + 4 * width)
-        output[Int(units[entry])] = sum.sum() + bias
-    }
-}
-
-/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for the
-/// `count` active units of one channel, accumulating the five filter rows in 8-lane registers
-/// (lanes 5…7 discarded). `adjoint` points at the channel's `[N, 12, 12]` plane.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1ParameterAdjoint<S: BinaryFloatingPoint & SIMDScalar>(
-    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>, adjoint: UnsafePointer<S>,
-    weightAdjoint: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
-) {
-    typealias Shape = FusedMultiLeNetShape
-    let width = Shape.imageSide
-    var (r0, r1, r2, r3, r4) = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
-    var biasSum: S = 0
-    for entry in 0..<count {
-        let g = adjoint[Int(units[entry])]
-        biasSum += g
-        let field = images + Int(fields[entry])
-        let gv = SIMD8<S>(repeating: g)
-        r0 += gv * loadRow(field)
-        r1 += gv * loadRow(field + width)
-        r2 += gv * loadRow(field + 2 * width)
-        r3 += gv * loadRow(field + 3 * width)
-        r4 += gv * loadRow(field + 4 * width)
-    }
-    for (i, row) in [r0, r1, r2, r3, r4].enumerated() {
-        for j in 0..<Shape.kernelSide { weightAdjoint[i * Shape.kernelSide + j] = row[j] }
-    }
-    biasAdjoint[0] = biasSum
-}
-
-/// One conv1 output row of 24 values, `row[q] = Σ_{i,j} w[i·5 + j] · top[i·28 + q + j]`, in
-/// three 8-lane accumulators (the loads stay inside the 28-wide image rows).
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1Row<S: BinaryFloatingPoint & SIMDScalar>(
-    _ top: UnsafePointer<S>, _ w: UnsafePointer<S>, _ row: UnsafeMutablePointer<S>
-) {
-    let stride = MemoryLayout<S>.stride
-    var a0 = SIMD8<S>(), a1 = SIMD8<S>(), a2 = SIMD8<S>()
-    for i in 0..<FusedMultiLeNetShape.kernelSide {
-        for j in 0..<FusedMultiLeNetShape.kernelSide {
-            let tap = SIMD8<S>(repeating: w[i * FusedMultiLeNetShape.kernelSide + j])
-            let base = UnsafeRawPointer(top + i * FusedMultiLeNetShape.imageSide + j)
-            a0 += tap * base.loadUnaligned(as: SIMD8<S>.self)
-            a1 += tap * base.loadUnaligned(fromByteOffset: 8 * stride, as: SIMD8<S>.self)
-            a2 += tap * base.loadUnaligned(fromByteOffset: 16 * stride, as: SIMD8<S>.self)
-        }
-    }
-    let out = UnsafeMutableRawPointer(row)
-    out.storeBytes(of: a0, as: SIMD8<S>.self)
-    out.storeBytes(of: a1, toByteOffset: 8 * stride, as: SIMD8<S>.self)
-    out.storeBytes(of: a2, toByteOffset: 16 * stride, as: SIMD8<S>.self)
 }

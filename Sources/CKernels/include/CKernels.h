@@ -36,6 +36,44 @@ char *const *ck_environment(void);
 /// Writes `text` and a newline to standard error (unbuffered, one write).
 void ck_write_error_line(const char *text);
 
+/// The kernel variants ck_select_kernels() can choose.
+enum {
+    /// Baseline instructions (SSE2 on x86-64), two roundings per multiply-add.
+    CK_KERNELS_PORTABLE = 0,
+    /// AVX2 with fused multiply-adds (one rounding).
+    CK_KERNELS_AVX2_FMA = 1
+};
+
+/// Selects the best variant the CPU and OS support, but at most `maximum` (a CK_KERNELS_
+/// constant); returns the choice. Without a call, the best variant is chosen on first use.
+int ck_select_kernels(int maximum);
+
+/// The variant in use (chosen on first use if ck_select_kernels() was not called).
+int ck_selected_kernels(void);
+
+// The conv1 kernels of the fused MultiLeNet (fused_lenet_template.h documents the shapes).
+// f32 takes float, f64 double; each dispatches to the selected variant.
+
+/// conv1 -> bias -> 2x2 max-pool -> ReLU of `batch` images [N, 28, 28] (+ 8 zero scalars),
+/// weight [10, 25], bias [10], into a1 [10, N*144], with the per-channel active lists (units,
+/// fields: capacity N*144 per channel, channel c at c*N*144; counts[10]).
+void ck_conv1_forward_f32(const float *images, long batch, const float *weight, const float *bias, float *a1,
+                          int32_t *units, int32_t *fields, int64_t *counts);
+void ck_conv1_forward_f64(const double *images, long batch, const double *weight, const double *bias, double *a1,
+                          int32_t *units, int32_t *fields, int64_t *counts);
+
+/// conv1's tangent at one channel's `count` active units into its zeroed [N, 12, 12] plane.
+void ck_conv1_tangent_f32(long count, const int32_t *units, const int32_t *fields, const float *images,
+                          const float *weight, float bias, float *output);
+void ck_conv1_tangent_f64(long count, const int32_t *units, const int32_t *fields, const double *images,
+                          const double *weight, double bias, double *output);
+
+/// One channel's conv1 weight [25] and bias [1] adjoints from its pooled adjoint plane.
+void ck_conv1_parameter_adjoint_f32(long count, const int32_t *units, const int32_t *fields, const float *images,
+                                    const float *adjoint, float *weightAdjoint, float *biasAdjoint);
+void ck_conv1_parameter_adjoint_f64(long count, const int32_t *units, const int32_t *fields, const double *images,
+                                    const double *adjoint, double *weightAdjoint, double *biasAdjoint);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,149 @@
+// The conv1 kernels of the fused MultiLeNet, written once with GCC/Clang vector extensions and
+// instantiated by fused_lenet_kernels.c for each scalar type (CK_T: float, double) and each
+// instruction set (CK_TARGET: none, or __attribute__((target("avx2,fma")))), named
+// CK_NAME(base). Under an FMA target, clang contracts `acc += tap * x` into fused
+// multiply-adds (-ffp-contract=on, its default for C), one rounding instead of two.
+//
+// Shapes (see FusedMultiLeNetWorkspace.swift): images [N, 28, 28] followed by at least 8
+// zero scalars; conv1 weight [10, 5, 5], bias [10]; pooled activations a1 [10, N, 12, 12];
+// the per-channel lists of ReLU-active pooled units (index in the channel's [N, 12, 12]
+// plane) and their receptive fields (image offset of the 5x5 window at the argmax).
+
+typedef CK_T CK_NAME(vec) __attribute__((vector_size(8 * sizeof(CK_T))));
+
+CK_TARGET static inline CK_NAME(vec) CK_NAME(load)(const CK_T *p) {
+    CK_NAME(vec) v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+CK_TARGET static inline void CK_NAME(store)(CK_T *p, CK_NAME(vec) v) { __builtin_memcpy(p, &v, sizeof v); }
+
+CK_TARGET static inline CK_NAME(vec) CK_NAME(splat)(CK_T x) {
+    CK_NAME(vec) v = {x, x, x, x, x, x, x, x};
+    return v;
+}
+
+// Conv1 output row p of `group` channels starting at `filters` (24 outputs each, three
+// 8-lane accumulators; taps summed in (i, j) order), into out[g * 24 ..< g * 24 + 24]. Every
+// image load serves all channels of the group.
+CK_TARGET __attribute__((always_inline)) static inline void CK_NAME(conv1_rows)(
+    const CK_T *image, int p, const CK_T *filters, int group, CK_T *out) {
+    CK_NAME(vec) acc[4][3];
+    for (int g = 0; g < group; g++)
+        for (int k = 0; k < 3; k++) acc[g][k] = CK_NAME(splat)(0);
+    for (int i = 0; i < 5; i++) {
+        for (int j = 0; j < 5; j++) {
+            const CK_T *source = image + (p + i) * 28 + j;
+            CK_NAME(vec) x0 = CK_NAME(load)(source), x1 = CK_NAME(load)(source + 8), x2 = CK_NAME(load)(source + 16);
+            for (int g = 0; g < group; g++) {
+                CK_NAME(vec) tap = CK_NAME(splat)(filters[g * 25 + i * 5 + j]);
+                acc[g][0] += tap * x0;
+                acc[g][1] += tap * x1;
+                acc[g][2] += tap * x2;
+            }
+        }
+    }
+    for (int g = 0; g < group; g++)
+        for (int k = 0; k < 3; k++) CK_NAME(store)(out + g * 24 + 8 * k, acc[g][k]);
+}
+
+// conv1 -> bias -> 2x2 max-pool -> ReLU for `batch` images, with the argmax and the active
+// lists (counts[c] entries per channel, appended in (n, r, s) order). Ties go to the first
+// maximum in row-major window order; ReLU(0) = 0 is inactive.
+CK_TARGET static void CK_NAME(conv1_forward)(
+    const CK_T *images, long batch, const CK_T *weight, const CK_T *bias, CK_T *a1,
+    int32_t *units, int32_t *fields, int64_t *counts) {
+    const long plane = batch * 144;
+    CK_T rows[2][10 * 24];
+    for (int c = 0; c < 10; c++) counts[c] = 0;
+    for (long n = 0; n < batch; n++) {
+        const CK_T *image = images + n * 784;
+        for (int r = 0; r < 12; r++) {
+            for (int h = 0; h < 2; h++) {
+#if CK_GROUP == 4
+                CK_NAME(conv1_rows)(image, 2 * r + h, weight, 4, rows[h]);
+                CK_NAME(conv1_rows)(image, 2 * r + h, weight + 100, 4, rows[h] + 96);
+                CK_NAME(conv1_rows)(image, 2 * r + h, weight + 200, 2, rows[h] + 192);
+#else
+                for (int c = 0; c < 10; c += 2) CK_NAME(conv1_rows)(image, 2 * r + h, weight + 25 * c, 2, rows[h] + 24 * c);
+#endif
+            }
+            for (int c = 0; c < 10; c++) {
+                const CK_T b = bias[c];
+                const CK_T *top = rows[0] + 24 * c, *bottom = rows[1] + 24 * c;
+                CK_T *out = a1 + c * plane + (n * 12 + r) * 12;
+                int32_t *unitList = units + c * plane, *fieldList = fields + c * plane;
+                int64_t count = counts[c];
+                for (int s = 0; s < 12; s++) {
+                    CK_T v0 = top[2 * s] + b, v1 = top[2 * s + 1] + b, v2 = bottom[2 * s] + b, v3 = bottom[2 * s + 1] + b;
+                    CK_T best = v0;
+                    int index = 0;
+                    if (v1 > best) { best = v1; index = 1; }
+                    if (v2 > best) { best = v2; index = 2; }
+                    if (v3 > best) { best = v3; index = 3; }
+                    CK_T a = 0 >= best ? 0 : best; // Swift.max(best, 0), NaN propagating
+                    out[s] = a;
+                    if (a > 0) {
+                        unitList[count] = (int32_t)((n * 12 + r) * 12 + s);
+                        fieldList[count] = (int32_t)(n * 784 + (2 * r + (index >> 1)) * 28 + 2 * s + (index & 1));
+                        count++;
+                    }
+                }
+                counts[c] = count;
+            }
+        }
+    }
+}
+
+// The five filter rows of one channel in zero-padded 8-lane vectors.
+CK_TARGET static inline void CK_NAME(filter_rows)(const CK_T *w, CK_NAME(vec) rows[5]) {
+    for (int i = 0; i < 5; i++) {
+        CK_NAME(vec) row = CK_NAME(splat)(0);
+        for (int j = 0; j < 5; j++) row[j] = w[i * 5 + j];
+        rows[i] = row;
+    }
+}
+
+// conv1's tangent at the `count` active units of one channel: output[unit] = sum over the
+// 5x5 field of weight * image + bias (output is the channel's zeroed [N, 12, 12] plane).
+CK_TARGET static void CK_NAME(conv1_tangent)(
+    long count, const int32_t *units, const int32_t *fields, const CK_T *images, const CK_T *weight, CK_T bias,
+    CK_T *output) {
+    CK_NAME(vec) w[5];
+    CK_NAME(filter_rows)(weight, w);
+    for (long e = 0; e < count; e++) {
+        const CK_T *field = images + fields[e];
+        CK_NAME(vec) sum = w[0] * CK_NAME(load)(field);
+        sum += w[1] * CK_NAME(load)(field + 28);
+        sum += w[2] * CK_NAME(load)(field + 56);
+        sum += w[3] * CK_NAME(load)(field + 84);
+        sum += w[4] * CK_NAME(load)(field + 112);
+        CK_T total = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
+        output[units[e]] = total + bias;
+    }
+}
+
+// conv1's weight and bias adjoints of one channel from the pooled adjoint (the channel's
+// [N, 12, 12] plane), summed over the active units in list order.
+CK_TARGET static void CK_NAME(conv1_parameter_adjoint)(
+    long count, const int32_t *units, const int32_t *fields, const CK_T *images, const CK_T *adjoint,
+    CK_T *weightAdjoint, CK_T *biasAdjoint) {
+    CK_NAME(vec) r0 = CK_NAME(splat)(0), r1 = r0, r2 = r0, r3 = r0, r4 = r0;
+    CK_T biasSum = 0;
+    for (long e = 0; e < count; e++) {
+        const CK_T g = adjoint[units[e]];
+        biasSum += g;
+        const CK_T *field = images + fields[e];
+        CK_NAME(vec) gv = CK_NAME(splat)(g);
+        r0 += gv * CK_NAME(load)(field);
+        r1 += gv * CK_NAME(load)(field + 28);
+        r2 += gv * CK_NAME(load)(field + 56);
+        r3 += gv * CK_NAME(load)(field + 84);
+        r4 += gv * CK_NAME(load)(field + 112);
+    }
+    CK_NAME(vec) rows[5] = {r0, r1, r2, r3, r4};
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++) weightAdjoint[i * 5 + j] = rows[i][j];
+    biasAdjoint[0] = biasSum;
+}
