@@ -12,14 +12,18 @@
 #define CK_TARGET
 #define CK_GROUP 2
 #define CK_T float
+#define CK_I int32_t
 #define CK_NAME(base) CK_CAT(ck_portable_f32, base)
 #include "fused_lenet_template.h"
 #undef CK_T
+#undef CK_I
 #undef CK_NAME
 #define CK_T double
+#define CK_I int64_t
 #define CK_NAME(base) CK_CAT(ck_portable_f64, base)
 #include "fused_lenet_template.h"
 #undef CK_T
+#undef CK_I
 #undef CK_NAME
 #undef CK_TARGET
 #undef CK_GROUP
@@ -29,16 +33,20 @@
 #define CK_TARGET __attribute__((target("avx2,fma")))
 #define CK_GROUP 4
 #define CK_T float
+#define CK_I int32_t
 #define CK_NAME(base) CK_CAT(ck_avx2_f32, base)
 #include "fused_lenet_template.h"
 #undef CK_T
+#undef CK_I
 #undef CK_NAME
 #undef CK_GROUP
 #define CK_GROUP 2
 #define CK_T double
+#define CK_I int64_t
 #define CK_NAME(base) CK_CAT(ck_avx2_f64, base)
 #include "fused_lenet_template.h"
 #undef CK_T
+#undef CK_I
 #undef CK_NAME
 #undef CK_TARGET
 #undef CK_GROUP
@@ -89,6 +97,17 @@ int ck_selected_kernels(void) {
     void ck_conv1_parameter_adjoint_##type(long count, const int32_t *units, const int32_t *fields, const T *images, \
                                            const T *adjoint, T *weightAdjoint, T *biasAdjoint) { \
         CK_DISPATCH(type, conv1_parameter_adjoint, count, units, fields, images, adjoint, weightAdjoint, biasAdjoint); \
+    } \
+    void ck_pool2_forward_##type(const T *y, long batch, const T *bias, T *a, uint8_t *argmax) { \
+        CK_DISPATCH(type, pool2_forward, y, batch, bias, a, argmax); \
+    } \
+    void ck_pool2_tangent_##type(const T *yDot, long batch, const T *biasTangent, const T *a, const uint8_t *argmax, \
+                                 T *aDot) { \
+        CK_DISPATCH(type, pool2_tangent, yDot, batch, biasTangent, a, argmax, aDot); \
+    } \
+    void ck_pool2_backward_##type(const T *aBar, long batch, const T *a, const uint8_t *argmax, T *yBar, \
+                                  T *biasAdjoint) { \
+        CK_DISPATCH(type, pool2_backward, aBar, batch, a, argmax, yBar, biasAdjoint); \
     }
 
 CK_PUBLIC(f32, float)

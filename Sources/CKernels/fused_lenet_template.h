@@ -147,3 +147,100 @@ CK_TARGET static void CK_NAME(conv1_parameter_adjoint)(
         for (int j = 0; j < 5; j++) weightAdjoint[i * 5 + j] = rows[i][j];
     biasAdjoint[0] = biasSum;
 }
+
+// conv2's 2x2 max-pooling of channel-major outputs y [20, N, 8, 8], fused with the bias
+// before it and the ReLU after it. The pooled value of channel c, image n, window (r, s) and
+// its argmax (0..3, row-major in the window; ties to the first maximum) live at
+// c*16 + n*320 + r*4 + s, the flattened [N, 320] layout fc1 reads. Four windows (one row
+// pair) per step, in 4-lane vectors.
+typedef CK_T CK_NAME(vec4) __attribute__((vector_size(4 * sizeof(CK_T))));
+typedef CK_I CK_NAME(mask4) __attribute__((vector_size(4 * sizeof(CK_T))));
+typedef CK_T CK_NAME(row8) __attribute__((vector_size(8 * sizeof(CK_T))));
+
+CK_TARGET static inline CK_NAME(vec4) CK_NAME(select4)(CK_NAME(mask4) m, CK_NAME(vec4) a, CK_NAME(vec4) b) {
+    return (CK_NAME(vec4))(((CK_NAME(mask4))a & m) | ((CK_NAME(mask4))b & ~m));
+}
+
+CK_TARGET static void CK_NAME(pool2_forward)(
+    const CK_T *y, long batch, const CK_T *bias, CK_T *a, uint8_t *argmax) {
+    for (int c = 0; c < 20; c++) {
+        const CK_NAME(vec4) b = {bias[c], bias[c], bias[c], bias[c]};
+        const CK_NAME(vec4) zero = {0, 0, 0, 0};
+        for (long n = 0; n < batch; n++) {
+            const CK_T *input = y + (c * batch + n) * 64;
+            const long out = c * 16 + n * 320;
+            for (int r = 0; r < 4; r++) {
+                CK_NAME(row8) top, bottom;
+                __builtin_memcpy(&top, input + 16 * r, sizeof top);
+                __builtin_memcpy(&bottom, input + 16 * r + 8, sizeof bottom);
+                CK_NAME(vec4) v0 = __builtin_shufflevector(top, top, 0, 2, 4, 6) + b;
+                CK_NAME(vec4) v1 = __builtin_shufflevector(top, top, 1, 3, 5, 7) + b;
+                CK_NAME(vec4) v2 = __builtin_shufflevector(bottom, bottom, 0, 2, 4, 6) + b;
+                CK_NAME(vec4) v3 = __builtin_shufflevector(bottom, bottom, 1, 3, 5, 7) + b;
+                CK_NAME(mask4) index = {0, 0, 0, 0};
+                const CK_NAME(mask4) one = {1, 1, 1, 1};
+                CK_NAME(vec4) best = v0;
+                CK_NAME(mask4) greater = v1 > best;
+                best = CK_NAME(select4)(greater, v1, best);
+                index = (greater & one) | (index & ~greater);
+                greater = v2 > best;
+                best = CK_NAME(select4)(greater, v2, best);
+                index = (greater & (one + one)) | (index & ~greater);
+                greater = v3 > best;
+                best = CK_NAME(select4)(greater, v3, best);
+                index = (greater & (one + one + one)) | (index & ~greater);
+                // Swift.max(best, 0): 0 where 0 >= best, best otherwise (NaN propagates).
+                CK_NAME(vec4) value = CK_NAME(select4)(zero >= best, zero, best);
+                __builtin_memcpy(a + out + 4 * r, &value, sizeof value);
+                for (int s = 0; s < 4; s++) argmax[out + 4 * r + s] = (uint8_t)index[s];
+            }
+        }
+    }
+}
+
+// The tangent of pooling: aDot = [a > 0] (yDot + bDot) at the argmax.
+CK_TARGET static void CK_NAME(pool2_tangent)(
+    const CK_T *yDot, long batch, const CK_T *biasTangent, const CK_T *a, const uint8_t *argmax, CK_T *aDot) {
+    for (int c = 0; c < 20; c++) {
+        const CK_T bDot = biasTangent[c];
+        for (long n = 0; n < batch; n++) {
+            const CK_T *input = yDot + (c * batch + n) * 64;
+            const long out = c * 16 + n * 320;
+            for (int k = 0; k < 16; k++) {
+                const int index = argmax[out + k], r = k >> 2, s = k & 3;
+                const CK_T source = input[(2 * r + (index >> 1)) * 8 + 2 * s + (index & 1)];
+                aDot[out + k] = a[out + k] > 0 ? source + bDot : 0;
+            }
+        }
+    }
+}
+
+// The adjoint of pooling: yBar (every element: [a > 0] aBar at the argmax, 0 elsewhere) and
+// the bias adjoint, each channel's sum taken in (n, r, s) order.
+CK_TARGET static void CK_NAME(pool2_backward)(
+    const CK_T *aBar, long batch, const CK_T *a, const uint8_t *argmax, CK_T *yBar, CK_T *biasAdjoint) {
+    for (int c = 0; c < 20; c++) {
+        CK_T sum = 0;
+        for (long n = 0; n < batch; n++) {
+            CK_T *target = yBar + (c * batch + n) * 64;
+            const long out = c * 16 + n * 320;
+            for (int r = 0; r < 4; r++) {
+                CK_T g[4];
+                CK_NAME(row8) top = {0, 0, 0, 0, 0, 0, 0, 0}, bottom = top;
+                for (int s = 0; s < 4; s++) {
+                    const long k = out + 4 * r + s;
+                    g[s] = a[k] > 0 ? aBar[k] : 0;
+                    const int index = argmax[k];
+                    if (index == 0) top[2 * s] = g[s];
+                    else if (index == 1) top[2 * s + 1] = g[s];
+                    else if (index == 2) bottom[2 * s] = g[s];
+                    else bottom[2 * s + 1] = g[s];
+                    sum += g[s];
+                }
+                __builtin_memcpy(target + 16 * r, &top, sizeof top);
+                __builtin_memcpy(target + 16 * r + 8, &bottom, sizeof bottom);
+            }
+        }
+        biasAdjoint[c] = sum;
+    }
+}

@@ -61,11 +61,22 @@ struct FusedMultiLeNetPooling {
 
     private var half: Int { side / 2 }
 
+    /// Whether this is conv2's pooling (`[20, N, 8, 8]` into the flattened `[N, 320]`), which
+    /// CKernels' `ck_pool2_*` implement for `Float` and `Double` (4 windows per vector step).
+    private var isConv2: Bool {
+        channels == 20 && side == 8 && outputChannelStride == 16 && outputImageStride == 320
+    }
+
     /// `a = relu(maxpool(y + b))`, recording the argmax of each window.
     func forward<S: BLASScalar>(
         _ y: UnsafePointer<S>, bias: UnsafePointer<S>, output a: UnsafeMutablePointer<S>,
         argmax: UnsafeMutablePointer<UInt8>
     ) {
+        if isConv2, S.self == Float.self {
+            return ck_pool2_forward_f32(rebound(y, Float.self), batch, rebound(bias, Float.self), reboundMutable(a, Float.self), argmax)
+        } else if isConv2, S.self == Double.self {
+            return ck_pool2_forward_f64(rebound(y, Double.self), batch, rebound(bias, Double.self), reboundMutable(a, Double.self), argmax)
+        }
         let (side, half) = (side, half)
         for c in 0..<channels {
             let b = bias[c]
@@ -89,6 +100,15 @@ struct FusedMultiLeNetPooling {
         _ yDot: UnsafePointer<S>, biasTangent: UnsafePointer<S>, reference a: UnsafePointer<S>,
         argmax: UnsafePointer<UInt8>, output aDot: UnsafeMutablePointer<S>
     ) {
+        if isConv2, S.self == Float.self {
+            return ck_pool2_tangent_f32(
+                rebound(yDot, Float.self), batch, rebound(biasTangent, Float.self), rebound(a, Float.self), argmax,
+                reboundMutable(aDot, Float.self))
+        } else if isConv2, S.self == Double.self {
+            return ck_pool2_tangent_f64(
+                rebound(yDot, Double.self), batch, rebound(biasTangent, Double.self), rebound(a, Double.self), argmax,
+                reboundMutable(aDot, Double.self))
+        }
         let (side, half) = (side, half)
         for c in 0..<channels {
             let bDot = biasTangent[c]
@@ -113,6 +133,15 @@ struct FusedMultiLeNetPooling {
         _ aBar: UnsafePointer<S>, reference a: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
         into yBar: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
     ) {
+        if isConv2, S.self == Float.self {
+            return ck_pool2_backward_f32(
+                rebound(aBar, Float.self), batch, rebound(a, Float.self), argmax, reboundMutable(yBar, Float.self),
+                reboundMutable(biasAdjoint, Float.self))
+        } else if isConv2, S.self == Double.self {
+            return ck_pool2_backward_f64(
+                rebound(aBar, Double.self), batch, rebound(a, Double.self), argmax, reboundMutable(yBar, Double.self),
+                reboundMutable(biasAdjoint, Double.self))
+        }
         let (side, half) = (side, half)
         for c in 0..<channels {
             var sum: S = 0

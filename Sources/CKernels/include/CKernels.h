@@ -74,6 +74,23 @@ void ck_conv1_parameter_adjoint_f32(long count, const int32_t *units, const int3
 void ck_conv1_parameter_adjoint_f64(long count, const int32_t *units, const int32_t *fields, const double *images,
                                     const double *adjoint, double *weightAdjoint, double *biasAdjoint);
 
+/// conv2's bias -> 2x2 max-pool -> ReLU of y [20, N, 8, 8] into a and argmax at
+/// c*16 + n*320 + r*4 + s (the flattened [N, 320] layout).
+void ck_pool2_forward_f32(const float *y, long batch, const float *bias, float *a, uint8_t *argmax);
+void ck_pool2_forward_f64(const double *y, long batch, const double *bias, double *a, uint8_t *argmax);
+
+/// The pooling tangent aDot = [a > 0] (yDot + biasTangent) at the argmax.
+void ck_pool2_tangent_f32(const float *yDot, long batch, const float *biasTangent, const float *a,
+                          const uint8_t *argmax, float *aDot);
+void ck_pool2_tangent_f64(const double *yDot, long batch, const double *biasTangent, const double *a,
+                          const uint8_t *argmax, double *aDot);
+
+/// The pooling adjoint into yBar [20, N, 8, 8] (every element written) and biasAdjoint [20].
+void ck_pool2_backward_f32(const float *aBar, long batch, const float *a, const uint8_t *argmax, float *yBar,
+                           float *biasAdjoint);
+void ck_pool2_backward_f64(const double *aBar, long batch, const double *a, const uint8_t *argmax, double *yBar,
+                           double *biasAdjoint);
+
 #ifdef __cplusplus
 }
 #endif
