@@ -225,20 +225,26 @@ CK_TARGET static void CK_NAME(pool2_backward)(
             CK_T *target = yBar + (c * batch + n) * 64;
             const long out = c * 16 + n * 320;
             for (int r = 0; r < 4; r++) {
-                CK_T g[4];
-                CK_NAME(row8) top = {0, 0, 0, 0, 0, 0, 0, 0}, bottom = top;
-                for (int s = 0; s < 4; s++) {
-                    const long k = out + 4 * r + s;
-                    g[s] = a[k] > 0 ? aBar[k] : 0;
-                    const int index = argmax[k];
-                    if (index == 0) top[2 * s] = g[s];
-                    else if (index == 1) top[2 * s + 1] = g[s];
-                    else if (index == 2) bottom[2 * s] = g[s];
-                    else bottom[2 * s + 1] = g[s];
-                    sum += g[s];
-                }
+                const long k = out + 4 * r;
+                CK_NAME(vec4) value, adjoint;
+                __builtin_memcpy(&value, a + k, sizeof value);
+                __builtin_memcpy(&adjoint, aBar + k, sizeof adjoint);
+                const CK_NAME(vec4) zero = {0, 0, 0, 0};
+                const CK_NAME(vec4) g = CK_NAME(select4)(value > zero, adjoint, zero);
+                const CK_NAME(mask4) index = {argmax[k], argmax[k + 1], argmax[k + 2], argmax[k + 3]};
+                const CK_NAME(mask4) one = {1, 1, 1, 1};
+                const CK_NAME(vec4) e0 = CK_NAME(select4)(index == 0 * one, g, zero);
+                const CK_NAME(vec4) e1 = CK_NAME(select4)(index == one, g, zero);
+                const CK_NAME(vec4) e2 = CK_NAME(select4)(index == one + one, g, zero);
+                const CK_NAME(vec4) e3 = CK_NAME(select4)(index == one + one + one, g, zero);
+                CK_NAME(row8) top = __builtin_shufflevector(e0, e1, 0, 4, 1, 5, 2, 6, 3, 7);
+                CK_NAME(row8) bottom = __builtin_shufflevector(e2, e3, 0, 4, 1, 5, 2, 6, 3, 7);
                 __builtin_memcpy(target + 16 * r, &top, sizeof top);
                 __builtin_memcpy(target + 16 * r + 8, &bottom, sizeof bottom);
+                sum += g[0];
+                sum += g[1];
+                sum += g[2];
+                sum += g[3];
             }
         }
         biasAdjoint[c] = sum;

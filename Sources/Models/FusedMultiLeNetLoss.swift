@@ -191,6 +191,27 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         return values
     }
 
+    /// The logits of both heads at `x`, `[N, 10]` each (head `fc3_1` first): one primal forward
+    /// sweep, the forward pass of `MultiLeNet.logits(parameters:images:)` without a tape (for
+    /// evaluation: loss and accuracy from the logits).
+    /// - Throws: ``AutodiffError`` on a wrong length or a non-finite parameter or value.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func logits(at x: [Scalar]) throws -> [Tensor<Scalar>] {
+        _ = try values(at: x)
+        let classes = LeNetShape.classes
+        return try (0..<LeNetShape.tasks).map { t in
+            var scalars = [Scalar](repeating: 0, count: batchSize * classes)
+            for shard in shards {
+                for i in 0..<shard.batchSize {
+                    let row = shard.workspace.logits + i * LeNetShape.logits + t * classes
+                    for c in 0..<classes { scalars[(shard.images.lowerBound + i) * classes + c] = row[c] }
+                }
+            }
+            return try Tensor(shape: [batchSize, classes], scalars: scalars)
+        }
+    }
+
     /// `f(x)` and the Jacobian: one primal forward sweep and two reverse sweeps over the cached
     /// activations, seeded with `e₁` and `e₂`.
     /// - Throws: ``AutodiffError`` on a wrong length or a non-finite value or gradient.

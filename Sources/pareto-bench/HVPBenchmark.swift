@@ -118,35 +118,42 @@ struct HVPBenchmark: ParsableCommand {
 }
 
 extension HVPBenchmark {
-    /// Profiles `repeats` fused HVPs and prints each kernel's share of the summed kernel time,
+    /// Profiles `repeats` fused HVPs and prints each kernel's median time (summed over the
+    /// shards: thread-time), its share of the kernels' summed medians,
     /// its per-core rate, and that rate against the per-core sgemm rate (`sgemmGFLOPS / threads`,
     /// arithmetic kernels) or single-thread copy bandwidth (memory-bound kernels; their data
     /// is mostly in cache, so they can exceed it). Returns the same figures for the JSON line.
     func printBreakdown(_ fused: FusedMultiLeNetLoss<Float>, x: [Float], v: [Float], weights: [Float], sgemmGFLOPS: Double) throws -> [String: Any] {
         let bandwidth = CopyBandwidthReference()
         var copySamples: [Double] = []
-        var total = FusedMultiLeNetProfile()
-        var walls: [Double] = []
+        var profiles: [FusedMultiLeNetProfile] = []
         for _ in 0..<repeats + 2 {
             copySamples.append(seconds { bandwidth.run() })
-            let (_, profile) = try fused.profiledHessianVectorProduct(at: x, along: v, weights: weights)
-            walls.append(profile.wallSeconds)
-            total.add(profile)
+            profiles.append(try fused.profiledHessianVectorProduct(at: x, along: v, weights: weights).profile)
+        }
+        let walls = profiles.map(\.wallSeconds)
+        // Medians per kernel (a loaded machine preempts some runs; means would follow the outliers).
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var total = FusedMultiLeNetProfile()
+        for kernel in FusedMultiLeNetKernel.allCases {
+            guard let first = profiles[0].entries[kernel] else { continue }
+            var entry = first
+            entry.seconds = median(profiles.map { $0.entries[kernel]?.seconds ?? 0 })
+            total.entries[kernel] = entry
         }
         let copyGBs = bandwidth.bytes / copySamples.sorted()[copySamples.count / 2] / 1e9
-        let runs = Double(repeats + 2)
         let tasks = Swift.min(fused.parallelism, (batch + FusedMultiLeNetLoss<Float>.shardImages - 1) / FusedMultiLeNetLoss<Float>.shardImages)
         let perCoreSGEMM = sgemmGFLOPS / Double(threads)
-        let kernelSeconds = total.totalSeconds / runs
-        print("breakdown of the fused HVP (mean of \(Int(runs)) profiled runs, \(tasks) task(s); kernel thread-time \(String(format: "%.2f", kernelSeconds * 1e3)) ms, wall \(String(format: "%.2f", walls.sorted()[walls.count / 2] * 1e3)) ms median)")
+        let kernelSeconds = total.totalSeconds
+        print("breakdown of the fused HVP (medians of \(profiles.count) profiled runs, \(tasks) task(s); kernel thread-time \(String(format: "%.2f", kernelSeconds * 1e3)) ms, wall \(String(format: "%.2f", walls.sorted()[walls.count / 2] * 1e3)) ms median)")
         print("  per-core references: sgemm \(String(format: "%.1f", perCoreSGEMM)) GFLOPS, copy bandwidth \(String(format: "%.1f", copyGBs)) GB/s (64 MiB memcpy)")
         var kernels: [String: Any] = [:]
         for kernel in FusedMultiLeNetKernel.allCases {
             guard let entry = total.entries[kernel] else { continue }
-            let milliseconds = entry.seconds / runs * 1e3
+            let milliseconds = entry.seconds * 1e3
             let share = entry.seconds / total.totalSeconds
             var rate = "", fraction = ""
-            var row: [String: Any] = ["ms": rounded(milliseconds), "share": rounded(share), "calls": entry.calls / Int(runs)]
+            var row: [String: Any] = ["ms": rounded(milliseconds), "share": rounded(share), "calls": entry.calls]
             if kernel.isArithmetic, entry.flop > 0 {
                 let gflops = entry.flop / entry.seconds / 1e9
                 rate = String(format: "%7.1f GFLOPS", gflops)
