@@ -64,9 +64,11 @@ struct FusedMultiLeNetOffsets {
 /// **Layout and kernels.** Convolution activations are kept channel-major, `[C, N·H·W]`, the
 /// layout the im2col GEMMs produce and consume, so no NCHW reordering happens; pooling
 /// writes directly into the layout the next layer reads, and caches each window's argmax.
-/// conv1 (one input channel, K = 25) is a direct 8-lane SIMD convolution fused with bias,
-/// pooling and ReLU; its tangent and parameter adjoints are direct loops over the kept
-/// (argmax, ReLU-active) positions only, a quarter or fewer of the conv1 outputs. conv2 runs
+/// conv1 (one input channel, K = 25) is a direct convolution fused with bias, pooling and
+/// ReLU; its tangent and parameter adjoints are direct loops over the kept (argmax,
+/// ReLU-active) positions only, a quarter or fewer of the conv1 outputs. These loops and
+/// conv2's pooling are C (the CKernels target) in an AVX2+FMA and a portable variant chosen
+/// by cpuid (``FusedMultiLeNetVectorKernels``). conv2 runs
 /// on blocks of 8 images whose im2col matrix stays in cache; the block stacks the tangent
 /// rows over the primal rows, so the tangent `W₂·cols(ȧ₁) + Ẇ₂·cols(a₁)` is one GEMM with
 /// `[W₂ | Ẇ₂]` (K = 500) and the input-adjoint tangent `W₂ᵀ·Ẏ̄₂ + Ẇ₂ᵀ·Ȳ₂` one GEMM with
