@@ -26,11 +26,13 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
 
+        // cpuid feature detection and run-time-dispatched vector kernels (C, no unsafe flags).
+        .target(name: "CKernels"),
         // Linear algebra: Tensor, BLAS and LAPACK wrappers.
         .target(
             name: "LinearAlgebra",
             dependencies: [
-                "CLinearAlgebra", "CLAPACKE",
+                "CLinearAlgebra", "CLAPACKE", "CKernels",
                 .product(name: "RealModule", package: "swift-numerics"),
             ]),
         // Reverse mode and forward-over-reverse automatic differentiation.
@@ -50,7 +52,7 @@ let package = Package(
         // IDX / CSV readers, MultiMNIST builder, synthetic digits, batching.
         .target(name: "Datasets", dependencies: ["LinearAlgebra", "CZlib"]),
         // Multi-task networks, their fused kernels, the architecture registry, checkpoints.
-        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors"]),
+        .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors", "CKernels"]),
         // Scalarization trainers that produce checkpoints; test metrics.
         .target(name: "Training", dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "MultiObjective"]),
         // The core: ParetoOptimize, tangent directions, Algorithm 1, families, stitching, front files.

@@ -64,9 +64,11 @@ struct FusedMultiLeNetOffsets {
 /// **Layout and kernels.** Convolution activations are kept channel-major, `[C, N·H·W]`, the
 /// layout the im2col GEMMs produce and consume, so no NCHW reordering happens; pooling
 /// writes directly into the layout the next layer reads, and caches each window's argmax.
-/// conv1 (one input channel, K = 25) is a direct 8-lane SIMD convolution fused with bias,
-/// pooling and ReLU; its tangent and parameter adjoints are direct loops over the kept
-/// (argmax, ReLU-active) positions only, a quarter or fewer of the conv1 outputs. conv2 runs
+/// conv1 (one input channel, K = 25) is a direct convolution fused with bias, pooling and
+/// ReLU; its tangent and parameter adjoints are direct loops over the kept (argmax,
+/// ReLU-active) positions only, a quarter or fewer of the conv1 outputs. These loops and
+/// conv2's pooling are C (the CKernels target) in an AVX2+FMA and a portable variant chosen
+/// by cpuid (``FusedMultiLeNetVectorKernels``). conv2 runs
 /// on blocks of 8 images whose im2col matrix stays in cache; the block stacks the tangent
 /// rows over the primal rows, so the tangent `W₂·cols(ȧ₁) + Ẇ₂·cols(a₁)` is one GEMM with
 /// `[W₂ | Ẇ₂]` (K = 500) and the input-adjoint tangent `W₂ᵀ·Ẏ̄₂ + Ẇ₂ᵀ·Ȳ₂` one GEMM with
@@ -117,7 +119,9 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
     public static var shardImages: Int { 64 }
 
     private var tasks = 1
-    private let shards: [FusedMultiLeNetShard<Scalar>]
+    let shards: [FusedMultiLeNetShard<Scalar>]
+    /// Times the reductions and argument checks when set (profiling).
+    var recorder: FusedMultiLeNetRecorder?
     /// `x` and `v` of the current sweep.
     private let parameters, direction: UnsafeMutablePointer<Scalar>
     /// The weights `α` of the prepared point, `nil` when the workspaces hold no prepared point.
@@ -187,6 +191,27 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         let values = primalSweeps()
         try Self.check(values, "objective values")
         return values
+    }
+
+    /// The logits of both heads at `x`, `[N, 10]` each (head `fc3_1` first): one primal forward
+    /// sweep, the forward pass of `MultiLeNet.logits(parameters:images:)` without a tape (for
+    /// evaluation: loss and accuracy from the logits).
+    /// - Throws: ``AutodiffError`` on a wrong length or a non-finite parameter or value.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func logits(at x: [Scalar]) throws -> [Tensor<Scalar>] {
+        _ = try values(at: x)
+        let classes = LeNetShape.classes
+        return try (0..<LeNetShape.tasks).map { t in
+            var scalars = [Scalar](repeating: 0, count: batchSize * classes)
+            for shard in shards {
+                for i in 0..<shard.batchSize {
+                    let row = shard.workspace.logits + i * LeNetShape.logits + t * classes
+                    for c in 0..<classes { scalars[(shard.images.lowerBound + i) * classes + c] = row[c] }
+                }
+            }
+            return try Tensor(shape: [batchSize, classes], scalars: scalars)
+        }
     }
 
     /// `f(x)` and the Jacobian: one primal forward sweep and two reverse sweeps over the cached
@@ -342,12 +367,16 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         _ quantity: String, _ part: (FusedMultiLeNetShard<Scalar>) -> UnsafeMutablePointer<Scalar>
     ) throws -> [Scalar] {
         let parts = shards.map(part)
-        let sum = [Scalar](unsafeUninitializedCapacity: parameterCount) { output, count in
-            _ = output.initialize(from: UnsafeBufferPointer(start: parts[0], count: parameterCount))
-            for next in parts.dropFirst() {
-                for k in 0..<parameterCount { output[k] += next[k] }
+        var sum: [Scalar] = []
+        let bytes = Double((parts.count + 2) * parameterCount * MemoryLayout<Scalar>.stride)
+        recorder.measure(.reduction, bytes: bytes) {
+            sum = [Scalar](unsafeUninitializedCapacity: parameterCount) { output, count in
+                _ = output.initialize(from: UnsafeBufferPointer(start: parts[0], count: parameterCount))
+                for next in parts.dropFirst() {
+                    for k in 0..<parameterCount { output[k] += next[k] }
+                }
+                count = parameterCount
             }
-            count = parameterCount
         }
         try Self.check(sum, quantity)
         return sum

@@ -18,6 +18,10 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
     /// `1/N` for the whole batch's `N`.
     let normalisation: Scalar
     let workspace: FusedMultiLeNetWorkspace<Scalar>
+    /// Times the kernels when set (``FusedMultiLeNetLoss/profiledHessianVectorProduct(at:along:weights:)``).
+    var recorder: FusedMultiLeNetRecorder?
+    /// Bytes per scalar, for the memory-bound kernels' traffic.
+    private var scalarBytes: Double { Double(MemoryLayout<Scalar>.stride) }
 
     init(images: Range<Int>, source: UnsafePointer<Scalar>, labels: [[Int]], batchSize: Int,
          parameterCount: Int, offsets: FusedMultiLeNetOffsets) {
@@ -36,27 +40,33 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
     func forward(at x: UnsafePointer<Scalar>) -> [Scalar] {
         let w = workspace, o = offsets, n = batchSize
         // conv1 → bias → pool → ReLU, a direct convolution: a₁ [10, N·144] and its argmax.
-        w.conv1Forward(weight: x + o.conv1Weight, bias: x + o.conv1Bias)
+        recorder.measure(.conv1Forward, flop: Double(2 * LeNetShape.kernelArea * LeNetShape.conv1Positions * LeNetShape.conv1Channels * n)) {
+            w.conv1Forward(weight: x + o.conv1Weight, bias: x + o.conv1Bias)
+        }
         // conv2: cols(a₁) into the primal half of the stacked im2col matrix; Y₂ = W₂·cols(a₁).
         for block in w.blocks {
             let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
-            w.im2colConv2(w.a1, block: block, into: primal)
+            im2col(w.a1, block: block, into: primal)
             gemm(.none, .none, LeNetShape.conv2Channels, columns, LeNetShape.conv2PatchSize,
                  x + o.conv2Weight, LeNetShape.conv2PatchSize, primal, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, in: .conv2GEMM)
         }
-        w.pool2.forward(w.conv2Scratch, bias: x + o.conv2Bias, output: w.features, argmax: w.argmax2)
+        recorder.measure(.pooling, bytes: poolingBytes(.forward)) {
+            w.pool2.forward(w.conv2Scratch, bias: x + o.conv2Bias, output: w.features, argmax: w.argmax2)
+        }
         // fc1 + ReLU: a₃ = relu(F·Wf₁ᵀ + bf₁)  [N, 50].
         gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
              w.features, LeNetShape.features, x + o.fc1Weight, LeNetShape.features, 0, w.hidden, LeNetShape.hidden)
-        addBiasAndRelu(w.hidden, bias: x + o.fc1Bias)
+        recorder.measure(.elementwise) { addBiasAndRelu(w.hidden, bias: x + o.fc1Bias) }
         // Heads: z = a₃·W_tᵀ + b_t into the columns 10t ..< 10t + 10 of [N, 20].
         for t in 0..<LeNetShape.tasks {
             gemm(.none, .transposed, n, LeNetShape.classes, LeNetShape.hidden,
                  w.hidden, LeNetShape.hidden, x + o.headWeight[t], LeNetShape.hidden, 0, w.logits + t * LeNetShape.classes, LeNetShape.logits)
-            addRowBias(w.logits + t * LeNetShape.classes, bias: x + o.headBias[t])
+            recorder.measure(.elementwise) { addRowBias(w.logits + t * LeNetShape.classes, bias: x + o.headBias[t]) }
         }
-        return softmaxCrossEntropy()
+        var values: [Scalar] = []
+        recorder.measure(.elementwise) { values = softmaxCrossEntropy() }
+        return values
     }
 
     /// The primal reverse sweep at `x` (after ``forward(at:)``) seeded with `weights` (the
@@ -82,33 +92,37 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             let zBar = w.logitsAdjoint + t * LeNetShape.classes
             gemm(.transposed, .none, LeNetShape.classes, LeNetShape.hidden, n,
                  zBar, LeNetShape.logits, w.hidden, LeNetShape.hidden, 0, g + o.headWeight[t], LeNetShape.hidden)
-            columnSums(zBar, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: g + o.headBias[t])
+            recorder.measure(.elementwise) { columnSums(zBar, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: g + o.headBias[t]) }
             gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
                  zBar, LeNetShape.logits, x + o.headWeight[t], LeNetShape.hidden, t == 0 ? 0 : 1, w.hiddenAdjoint, LeNetShape.hidden)
         }
         // ReLU: z̄₁ = [a₃ > 0] ā₃ (in place); fc1: W̄f₁ = z̄₁ᵀ F, b̄f₁ = Σ z̄₁, F̄ = z̄₁ Wf₁.
-        maskByPositive(w.hiddenAdjoint, reference: w.hidden, count: n * LeNetShape.hidden)
+        recorder.measure(.elementwise) { maskByPositive(w.hiddenAdjoint, reference: w.hidden, count: n * LeNetShape.hidden) }
         gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
              w.hiddenAdjoint, LeNetShape.hidden, w.features, LeNetShape.features, 0, g + o.fc1Weight, LeNetShape.features)
-        columnSums(w.hiddenAdjoint, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: g + o.fc1Bias)
+        recorder.measure(.elementwise) { columnSums(w.hiddenAdjoint, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: g + o.fc1Bias) }
         gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
              w.hiddenAdjoint, LeNetShape.hidden, x + o.fc1Weight, LeNetShape.features, 0, w.featuresAdjoint, LeNetShape.features)
         // ReLU + pool2: Ȳ₂ (the lower half of the stacked adjoint), b̄₂.
-        w.pool2.backward(w.featuresAdjoint, reference: w.features, argmax: w.argmax2, into: w.primalConv2Adjoint, biasAdjoint: g + o.conv2Bias)
+        recorder.measure(.pooling, bytes: poolingBytes(.backward)) {
+            w.pool2.backward(w.featuresAdjoint, reference: w.features, argmax: w.argmax2, into: w.primalConv2Adjoint, biasAdjoint: g + o.conv2Bias)
+        }
         // conv2: W̄₂ = Ȳ₂ cols(a₁)ᵀ, cols(ā₁) = W₂ᵀ Ȳ₂, ā₁ = col2im.
         // Block by block (W̄₂ accumulated over the blocks in order).
         for (index, block) in w.blocks.enumerated() {
             let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
             let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            w.im2colConv2(w.a1, block: block, into: primal)
+            im2col(w.a1, block: block, into: primal)
             gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize)
+                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
             gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, LeNetShape.conv2Channels,
-                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
-            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
+                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns, in: .conv2GEMM)
+            col2im(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
         }
         // ReLU + pool1 + conv1: W̄₁, b̄₁ from the kept (argmax, ReLU-active) positions only.
-        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
+        recorder.measure(.conv1ParameterAdjoint, flop: Double(2 * LeNetShape.kernelArea * w.activeUnitCount)) {
+            w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: g + o.conv1Weight, biasAdjoint: g + o.conv1Bias)
+        }
     }
 
     /// The tangent forward sweep along `v` at the prepared point `x`. While each conv2 block's
@@ -118,7 +132,9 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
     func tangentForward(at x: UnsafePointer<Scalar>, along v: UnsafePointer<Scalar>, into h: UnsafeMutablePointer<Scalar>) {
         let w = workspace, o = offsets, n = batchSize
         // conv1: ȧ₁ = [a₁ > 0] (Ẇ₁·cols(images) + ḃ₁) at the argmax (the images are data).
-        w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
+        recorder.measure(.conv1Tangent, flop: Double(2 * LeNetShape.kernelArea * w.activeUnitCount)) {
+            w.conv1Tangent(weight: v + o.conv1Weight, bias: v + o.conv1Bias, output: w.a1Tangent)
+        }
         // conv2: Ẏ₂ = [W₂ | Ẇ₂]·[cols(ȧ₁); cols(a₁)], one GEMM with K = 500.
         for row in 0..<LeNetShape.conv2Channels {
             let target = w.stackedWeights2 + row * 2 * LeNetShape.conv2PatchSize
@@ -128,23 +144,25 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         for (index, block) in w.blocks.enumerated() {
             let columns = block.count * LeNetShape.conv2Positions
             let (tangent, primal) = w.blockColumns(images: block.count)
-            w.im2colConv2(w.a1Tangent, block: block, into: tangent)
-            w.im2colConv2(w.a1, block: block, into: primal)
+            im2col(w.a1Tangent, block: block, into: tangent)
+            im2col(w.a1, block: block, into: primal)
             gemm(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
                  w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, tangent, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, in: .conv2GEMM)
             // Ẇ̄₂ ← Σ_blocks Ȳ₂ cols(ȧ₁)ᵀ in block order (tangentBackward adds Ẏ̄₂ cols(a₁)ᵀ).
             gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
                  w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, tangent, columns,
-                 index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+                 index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
         }
-        w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
+        recorder.measure(.pooling, bytes: poolingBytes(.tangent)) {
+            w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
+        }
         // fc1: ż₁ = Ḟ Wf₁ᵀ + F Ẇf₁ᵀ + ḃf₁, masked by the ReLU.
         gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
              w.featuresTangent, LeNetShape.features, x + o.fc1Weight, LeNetShape.features, 0, w.hiddenTangent, LeNetShape.hidden)
         gemm(.none, .transposed, n, LeNetShape.hidden, LeNetShape.features,
              w.features, LeNetShape.features, v + o.fc1Weight, LeNetShape.features, 1, w.hiddenTangent, LeNetShape.hidden)
-        addBiasAndMask(w.hiddenTangent, bias: v + o.fc1Bias, reference: w.hidden)
+        recorder.measure(.elementwise) { addBiasAndMask(w.hiddenTangent, bias: v + o.fc1Bias, reference: w.hidden) }
         // Heads: ż_t = ȧ₃ W_tᵀ + a₃ Ẇ_tᵀ + ḃ_t.
         for t in 0..<LeNetShape.tasks {
             let target = w.logitsTangent + t * LeNetShape.classes
@@ -152,7 +170,7 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
                  w.hiddenTangent, LeNetShape.hidden, x + o.headWeight[t], LeNetShape.hidden, 0, target, LeNetShape.logits)
             gemm(.none, .transposed, n, LeNetShape.classes, LeNetShape.hidden,
                  w.hidden, LeNetShape.hidden, v + o.headWeight[t], LeNetShape.hidden, 1, target, LeNetShape.logits)
-            addRowBias(target, bias: v + o.headBias[t])
+            recorder.measure(.elementwise) { addRowBias(target, bias: v + o.headBias[t]) }
         }
     }
 
@@ -181,7 +199,7 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
                  zBarDot, LeNetShape.logits, w.hidden, LeNetShape.hidden, 0, h + o.headWeight[t], LeNetShape.hidden)
             gemm(.transposed, .none, LeNetShape.classes, LeNetShape.hidden, n,
                  zBar, LeNetShape.logits, w.hiddenTangent, LeNetShape.hidden, 1, h + o.headWeight[t], LeNetShape.hidden)
-            columnSums(zBarDot, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: h + o.headBias[t])
+            recorder.measure(.elementwise) { columnSums(zBarDot, rows: n, columns: LeNetShape.classes, stride: LeNetShape.logits, into: h + o.headBias[t]) }
             gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
                  zBarDot, LeNetShape.logits, x + o.headWeight[t], LeNetShape.hidden, t == 0 ? 0 : 1, w.hiddenAdjointTangent, LeNetShape.hidden)
             gemm(.none, .none, n, LeNetShape.hidden, LeNetShape.classes,
@@ -189,18 +207,20 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         }
         // ReLU (second derivative 0): ż̄₁ = [a₃ > 0] ǡ₃; fc1: Ẇ̄f₁ = ż̄₁ᵀ F + z̄₁ᵀ Ḟ,
         // ḃ̄f₁ = Σ ż̄₁, Ḟ̄ = ż̄₁ Wf₁ + z̄₁ Ẇf₁.
-        maskByPositive(w.hiddenAdjointTangent, reference: w.hidden, count: n * LeNetShape.hidden)
+        recorder.measure(.elementwise) { maskByPositive(w.hiddenAdjointTangent, reference: w.hidden, count: n * LeNetShape.hidden) }
         gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
              w.hiddenAdjointTangent, LeNetShape.hidden, w.features, LeNetShape.features, 0, h + o.fc1Weight, LeNetShape.features)
         gemm(.transposed, .none, LeNetShape.hidden, LeNetShape.features, n,
              w.hiddenAdjoint, LeNetShape.hidden, w.featuresTangent, LeNetShape.features, 1, h + o.fc1Weight, LeNetShape.features)
-        columnSums(w.hiddenAdjointTangent, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: h + o.fc1Bias)
+        recorder.measure(.elementwise) { columnSums(w.hiddenAdjointTangent, rows: n, columns: LeNetShape.hidden, stride: LeNetShape.hidden, into: h + o.fc1Bias) }
         gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
              w.hiddenAdjointTangent, LeNetShape.hidden, x + o.fc1Weight, LeNetShape.features, 0, w.featuresAdjointTangent, LeNetShape.features)
         gemm(.none, .none, n, LeNetShape.features, LeNetShape.hidden,
              w.hiddenAdjoint, LeNetShape.hidden, v + o.fc1Weight, LeNetShape.features, 1, w.featuresAdjointTangent, LeNetShape.features)
         // ReLU + pool2: Ẏ̄₂ (the upper half of the stacked adjoint [Ẏ̄₂; Ȳ₂]), ḃ̄₂.
-        w.pool2.backward(w.featuresAdjointTangent, reference: w.features, argmax: w.argmax2, into: w.stackedConv2Adjoint, biasAdjoint: h + o.conv2Bias)
+        recorder.measure(.pooling, bytes: poolingBytes(.backward)) {
+            w.pool2.backward(w.featuresAdjointTangent, reference: w.features, argmax: w.argmax2, into: w.stackedConv2Adjoint, biasAdjoint: h + o.conv2Bias)
+        }
         // conv2: add Ẏ̄₂ cols(a₁)ᵀ to conv2's weight-adjoint tangent (Ȳ₂ cols(ȧ₁)ᵀ is there from the
         // tangent forward sweep); cols(ǡ₁) = [W₂; Ẇ₂]ᵀ [Ẏ̄₂; Ȳ₂] (K = 40).
         let weightBlock = LeNetShape.conv2Channels * LeNetShape.conv2PatchSize
@@ -210,15 +230,17 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             let columns = block.count * LeNetShape.conv2Positions
             let primal = w.blockColumns(images: block.count).primal
             let yBarStack = w.stackedConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
-            w.im2colConv2(w.a1, block: block, into: primal)
+            im2col(w.a1, block: block, into: primal)
             gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBarStack, w.conv2Columns, primal, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+                 yBarStack, w.conv2Columns, primal, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
             gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
-                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
-            w.col2imConv2(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
+                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns, in: .conv2GEMM)
+            col2im(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
         }
         // ReLU + pool1 + conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ, ḃ̄₁ (the images have no tangent).
-        w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: h + o.conv1Weight, biasAdjoint: h + o.conv1Bias)
+        recorder.measure(.conv1ParameterAdjoint, flop: Double(2 * LeNetShape.kernelArea * w.activeUnitCount)) {
+            w.conv1ParameterAdjoint(w.a1Adjoint, weightAdjoint: h + o.conv1Weight, biasAdjoint: h + o.conv1Bias)
+        }
     }
 
     // MARK: Small kernels
@@ -288,15 +310,46 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         }
     }
 
-    /// `C ← op(A)·op(B) + β C` (row-major BLAS, α = 1).
+    /// `C ← op(A)·op(B) + β C` (row-major BLAS, α = 1), timed as `kernel` when profiling.
     @inline(__always)
     private func gemm(
         _ transposeA: Transpose, _ transposeB: Transpose, _ m: Int, _ n: Int, _ k: Int,
         _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
-        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
+        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int, in kernel: FusedMultiLeNetKernel = .denseGEMM
     ) {
-        Scalar.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
-            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        recorder.measure(kernel, flop: Double(2 * m * n * k)) {
+            Scalar.gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// conv2's im2col of `a` for `block` (timed when profiling).
+    @inline(__always)
+    private func im2col(_ a: UnsafePointer<Scalar>, block: Range<Int>, into cols: UnsafeMutablePointer<Scalar>) {
+        let bytes = 2 * Double(LeNetShape.conv2PatchSize * block.count * LeNetShape.conv2Positions) * scalarBytes
+        recorder.measure(.im2col, bytes: bytes) { workspace.im2colConv2(a, block: block, into: cols) }
+    }
+
+    /// conv2's col2im of `cols` for `block` into `aBar` (timed when profiling).
+    @inline(__always)
+    private func col2im(_ cols: UnsafePointer<Scalar>, block: Range<Int>, into aBar: UnsafeMutablePointer<Scalar>) {
+        let bytes = 3 * Double(LeNetShape.conv2PatchSize * block.count * LeNetShape.conv2Positions) * scalarBytes
+        recorder.measure(.col2im, bytes: bytes) { workspace.col2imConv2(cols, block: block, into: aBar) }
+    }
+
+    private enum PoolingPass { case forward, tangent, backward }
+
+    /// Bytes read and written by one pass of conv2's pooling over the shard: the forward pass
+    /// reads the `[20, N, 8, 8]` outputs and writes the pooled values and argmaxes; the tangent
+    /// reads the pooled values, argmaxes and one tangent per window and writes the pooled
+    /// tangent; the adjoint reads the pooled values and adjoints and writes `[20, N, 8, 8]`.
+    private func poolingBytes(_ pass: PoolingPass) -> Double {
+        let (full, pooled) = (Double(batchSize * LeNetShape.conv2Channels * LeNetShape.conv2Positions), Double(batchSize * LeNetShape.features))
+        switch pass {
+        case .forward: return full * scalarBytes + pooled * (scalarBytes + 1)
+        case .tangent: return pooled * (3 * scalarBytes + 1)
+        case .backward: return full * scalarBytes + pooled * (2 * scalarBytes + 1)
+        }
     }
 }

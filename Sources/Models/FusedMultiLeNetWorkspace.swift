@@ -1,3 +1,4 @@
+import CKernels
 import LinearAlgebra
 
 /// Shapes of the MultiLeNet (see ``MultiLeNet``): 28×28 inputs, 5×5 valid convolutions,
@@ -23,116 +24,6 @@ enum FusedMultiLeNetShape {
     static let classes = 10
     static let tasks = 2
     static let logits = 20
-}
-
-/// The maximum of a 2×2 window `(v₀, v₁; v₂, v₃)` (row-major) and its index 0…3; ties go to
-/// the first maximum, as in the tape's `maxPool2x2`.
-@inline(__always)
-func windowMaximum<S: BLASScalar>(_ v0: S, _ v1: S, _ v2: S, _ v3: S) -> (S, UInt8) {
-    var best = v0, index: UInt8 = 0
-    let greater1 = v1 > best
-    best = greater1 ? v1 : best
-    index = greater1 ? 1 : index
-    let greater2 = v2 > best
-    best = greater2 ? v2 : best
-    index = greater2 ? 2 : index
-    let greater3 = v3 > best
-    best = greater3 ? v3 : best
-    index = greater3 ? 3 : index
-    return (best, index)
-}
-
-/// 2×2 max-pooling with stride 2 of channel-major convolution outputs `[C, N, side, side]`,
-/// fused with the per-channel bias before it and the ReLU after it (`relu(maxpool(y + b))`,
-/// as the tape computes it). Ties go to the first maximum in row-major window order and the
-/// ReLU's derivative at 0 is 0, as in the tape's `maxPool2x2` and `relu`.
-///
-/// The pooled output of channel `c`, image `n`, window `(r, s)` is stored at
-/// `c·outputChannelStride + n·outputImageStride + r·(side/2) + s`, so conv2's pooling writes
-/// the flattened `[N, C·H·W]` layout fc1 reads. The argmax (0…3 within the window) is cached
-/// at the same index.
-struct FusedMultiLeNetPooling {
-    let channels: Int
-    let batch: Int
-    let side: Int
-    let outputChannelStride: Int
-    let outputImageStride: Int
-
-    private var half: Int { side / 2 }
-
-    /// `a = relu(maxpool(y + b))`, recording the argmax of each window.
-    func forward<S: BLASScalar>(
-        _ y: UnsafePointer<S>, bias: UnsafePointer<S>, output a: UnsafeMutablePointer<S>,
-        argmax: UnsafeMutablePointer<UInt8>
-    ) {
-        let (side, half) = (side, half)
-        for c in 0..<channels {
-            let b = bias[c]
-            for n in 0..<batch {
-                let input = y + (c * batch + n) * side * side
-                let out = c * outputChannelStride + n * outputImageStride
-                for r in 0..<half {
-                    for s in 0..<half {
-                        let top = input + 2 * r * side + 2 * s
-                        let (best, index) = windowMaximum(top[0] + b, top[1] + b, top[side] + b, top[side + 1] + b)
-                        argmax[out + r * half + s] = index
-                        a[out + r * half + s] = Swift.max(best, 0)
-                    }
-                }
-            }
-        }
-    }
-
-    /// The tangent `ȧ = [a > 0] (ẏ + ḃ)[argmax]`.
-    func tangent<S: BLASScalar>(
-        _ yDot: UnsafePointer<S>, biasTangent: UnsafePointer<S>, reference a: UnsafePointer<S>,
-        argmax: UnsafePointer<UInt8>, output aDot: UnsafeMutablePointer<S>
-    ) {
-        let (side, half) = (side, half)
-        for c in 0..<channels {
-            let bDot = biasTangent[c]
-            for n in 0..<batch {
-                let input = yDot + (c * batch + n) * side * side
-                let out = c * outputChannelStride + n * outputImageStride
-                for r in 0..<half {
-                    for s in 0..<half {
-                        let k = out + r * half + s
-                        let index = Int(argmax[k])
-                        let source = input + (2 * r + (index >> 1)) * side + 2 * s + (index & 1)
-                        aDot[k] = a[k] > 0 ? source[0] + bDot : 0
-                    }
-                }
-            }
-        }
-    }
-
-    /// The adjoint: `ȳ` (every element of `[C, N, side, side]` written: `[a > 0] ā` at the
-    /// argmax, 0 elsewhere) and the bias adjoint `b̄_c = Σ ȳ_c`.
-    func backward<S: BLASScalar>(
-        _ aBar: UnsafePointer<S>, reference a: UnsafePointer<S>, argmax: UnsafePointer<UInt8>,
-        into yBar: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
-    ) {
-        let (side, half) = (side, half)
-        for c in 0..<channels {
-            var sum: S = 0
-            for n in 0..<batch {
-                let target = yBar + (c * batch + n) * side * side
-                let out = c * outputChannelStride + n * outputImageStride
-                for r in 0..<half {
-                    for s in 0..<half {
-                        let k = out + r * half + s
-                        let g: S = a[k] > 0 ? aBar[k] : 0
-                        let top = target + 2 * r * side + 2 * s
-                        top[0] = 0; top[1] = 0; top[side] = 0; top[side + 1] = 0
-                        let index = Int(argmax[k])
-                        top[(index >> 1) * side + (index & 1)] = g
-                        sum += g
-                    }
-                }
-            }
-            biasAdjoint[c] = sum
-        }
-    }
 }
 
 /// The preallocated buffers of a ``FusedMultiLeNetLoss`` for one batch size. Convolution
@@ -161,6 +52,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     /// tangent and the parameter adjoints of conv1 visit only these units.
     let activeUnits, activeFields: UnsafeMutablePointer<Int32>
     let activeCounts: UnsafeMutablePointer<Int>
+    /// The number of active units over all channels (``activeCounts`` summed).
+    var activeUnitCount: Int { (0..<Shape.conv1Channels).reduce(0) { $0 + activeCounts[$1] } }
     /// conv2 works on blocks of ``blockImages`` images whose im2col matrices fit in cache:
     /// `[cols(ȧ₁); cols(a₁)]` of one block, `[500, B·64]` (the primal rows are the lower half,
     /// see ``blockColumns(images:)``), and `cols(ā₁)` of one block, `[250, B·64]`.
@@ -321,11 +214,27 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
     /// conv1 → bias → 2×2 max-pool → ReLU as one direct convolution: for each image and
     /// pooled row, the two conv1 rows `y[c, n, p, q] = Σ_{i,j} W₁[c, i, j] x[n, p + i, q + j]`
-    /// are computed in a small buffer (8-lane SIMD over `q`), then pooled as
+    /// are computed in a small buffer, then pooled as
     /// ``FusedMultiLeNetPooling/forward(_:bias:output:argmax:)`` does: `a₁ = relu(max(y + b₁))`;
     /// the active units and their receptive fields are listed (``activeUnits``). Neither the
     /// im2col matrix of the images nor the full conv1 output is ever stored.
+    ///
+    /// `Float` and `Double` run CKernels' `ck_conv1_forward_*` (AVX2+FMA or portable, chosen by
+    /// cpuid), which computes each conv1 row for four channels per image load; other scalars
+    /// run the loop below.
     func conv1Forward(weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>) {
+        let counts = UnsafeMutableRawPointer(activeCounts).assumingMemoryBound(to: Int64.self)
+        if Scalar.self == Float.self {
+            ck_conv1_forward_f32(
+                rebound(images, Float.self), batch, rebound(weight, Float.self), rebound(bias, Float.self),
+                reboundMutable(a1, Float.self), activeUnits, activeFields, counts)
+            return
+        } else if Scalar.self == Double.self {
+            ck_conv1_forward_f64(
+                rebound(images, Double.self), batch, rebound(weight, Double.self), rebound(bias, Double.self),
+                reboundMutable(a1, Double.self), activeUnits, activeFields, counts)
+            return
+        }
         let (side, windows, width) = (Shape.conv1Side, Shape.pool1Side, Shape.imageSide)
         activeCounts.update(repeating: 0, count: Shape.conv1Channels)
         withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Shape.conv1Channels * Shape.kernelArea + 2 * side) { scratch in
@@ -361,25 +270,15 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     }
 
     /// One conv1 output row, `row[q] = Σ_{i,j} w[i, j] · top[i·28 + q + j]` for `q < 24`
-    /// (taps summed in `(i, j)` order), with explicit SIMD for `Float` and `Double`.
+    /// (taps summed in `(i, j)` order), for scalars other than `Float` and `Double`.
     @inline(__always)
     private func conv1Row(_ top: UnsafePointer<Scalar>, filter w: UnsafePointer<Scalar>, into row: UnsafeMutablePointer<Scalar>) {
-        if Scalar.self == Float.self {
-            fusedMultiLeNetConv1Row(
-                UnsafeRawPointer(top).assumingMemoryBound(to: Float.self), UnsafeRawPointer(w).assumingMemoryBound(to: Float.self),
-                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Float.self))
-        } else if Scalar.self == Double.self {
-            fusedMultiLeNetConv1Row(
-                UnsafeRawPointer(top).assumingMemoryBound(to: Double.self), UnsafeRawPointer(w).assumingMemoryBound(to: Double.self),
-                UnsafeMutableRawPointer(row).assumingMemoryBound(to: Double.self))
-        } else {
-            row.update(repeating: 0, count: Shape.conv1Side)
-            for i in 0..<Shape.kernelSide {
-                for j in 0..<Shape.kernelSide {
-                    let tap = w[i * Shape.kernelSide + j]
-                    let source = top + i * Shape.imageSide + j
-                    for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
-                }
+        row.update(repeating: 0, count: Shape.conv1Side)
+        for i in 0..<Shape.kernelSide {
+            for j in 0..<Shape.kernelSide {
+                let tap = w[i * Shape.kernelSide + j]
+                let source = top + i * Shape.imageSide + j
+                for q in 0..<Shape.conv1Side { row[q] += tap * source[q] }
             }
         }
     }
@@ -397,13 +296,11 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             let (w, b, output) = (weight + c * Shape.kernelArea, bias[c], aDot + list)
             output.update(repeating: 0, count: plane)
             if Scalar.self == Float.self {
-                fusedMultiLeNetConv1Tangent(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
-                    weight: rebound(w, Float.self), bias: Float(b), output: reboundMutable(output, Float.self))
+                ck_conv1_tangent_f32(
+                    count, units, fields, rebound(images, Float.self), rebound(w, Float.self), Float(b), reboundMutable(output, Float.self))
             } else if Scalar.self == Double.self {
-                fusedMultiLeNetConv1Tangent(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
-                    weight: rebound(w, Double.self), bias: Double(b), output: reboundMutable(output, Double.self))
+                ck_conv1_tangent_f64(
+                    count, units, fields, rebound(images, Double.self), rebound(w, Double.self), Double(b), reboundMutable(output, Double.self))
             } else {
                 for entry in 0..<count {
                     let field = images + Int(fields[entry])
@@ -431,13 +328,13 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
             let (count, units, fields) = (activeCounts[c], UnsafePointer(activeUnits + list), UnsafePointer(activeFields + list))
             let (w, b, adjoint) = (weightAdjoint + c * Shape.kernelArea, biasAdjoint + c, aBar + list)
             if Scalar.self == Float.self {
-                fusedMultiLeNetConv1ParameterAdjoint(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Float.self)),
-                    adjoint: rebound(adjoint, Float.self), weightAdjoint: reboundMutable(w, Float.self), biasAdjoint: reboundMutable(b, Float.self))
+                ck_conv1_parameter_adjoint_f32(
+                    count, units, fields, rebound(images, Float.self), rebound(adjoint, Float.self),
+                    reboundMutable(w, Float.self), reboundMutable(b, Float.self))
             } else if Scalar.self == Double.self {
-                fusedMultiLeNetConv1ParameterAdjoint(
-                    count: count, units: units, fields: fields, images: UnsafePointer(reboundMutable(images, Double.self)),
-                    adjoint: rebound(adjoint, Double.self), weightAdjoint: reboundMutable(w, Double.self), biasAdjoint: reboundMutable(b, Double.self))
+                ck_conv1_parameter_adjoint_f64(
+                    count, units, fields, rebound(images, Double.self), rebound(adjoint, Double.self),
+                    reboundMutable(w, Double.self), reboundMutable(b, Double.self))
             } else {
                 w.update(repeating: 0, count: Shape.kernelArea)
                 var biasSum: Scalar = 0
@@ -469,12 +366,12 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
 
 /// The same memory viewed as `T` (used only where `Scalar` is `T`).
 @inline(__always)
-private func rebound<S, T>(_ p: UnsafePointer<S>, _: T.Type) -> UnsafePointer<T> {
+func rebound<S, T>(_ p: UnsafePointer<S>, _: T.Type) -> UnsafePointer<T> {
     UnsafeRawPointer(p).assumingMemoryBound(to: T.self)
 }
 
 @inline(__always)
-private func reboundMutable<S, T>(_ p: UnsafeMutablePointer<S>, _: T.Type) -> UnsafeMutablePointer<T> {
+func reboundMutable<S, T>(_ p: UnsafeMutablePointer<S>, _: T.Type) -> UnsafeMutablePointer<T> {
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
 }
 
@@ -484,98 +381,8 @@ private func addEightLanes<S: BinaryFloatingPoint & SIMDScalar>(_ target: Unsafe
     t.storeBytes(of: t.loadUnaligned(as: SIMD8<S>.self) + UnsafeRawPointer(source).loadUnaligned(as: SIMD8<S>.self), as: SIMD8<S>.self)
 }
 
-/// An 8-lane load of the 5-wide receptive-field row at `p` (lanes 5…7 read the following
-/// elements and are multiplied by zero or discarded).
-@inline(__always)
-private func loadRow<S: BinaryFloatingPoint & SIMDScalar>(_ p: UnsafePointer<S>) -> SIMD8<S> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<S>.self)
-}
-
 /// The image offset of the receptive field of pooled unit `(n, r, s)` with window argmax `index`.
 @inline(__always)
 private func fieldOffset(image n: Int, window r: Int, _ s: Int, argmax index: Int) -> Int {
     n * FusedMultiLeNetShape.imagePixels + (2 * r + (index >> 1)) * FusedMultiLeNetShape.imageSide + 2 * s + (index & 1)
-}
-
-/// ``FusedMultiLeNetWorkspace/conv1Tangent(weight:bias:output:)`` for the `count` active units
-/// of one channel (`units`, `fields` as ``FusedMultiLeNetWorkspace/activeUnits``), with the
-/// five filter rows in zero-padded 8-lane registers. `output` points at the channel's
-/// `[N, 12, 12]` plane, already zeroed.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1Tangent<S: BinaryFloatingPoint & SIMDScalar>(
-    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>,
-    weight: UnsafePointer<S>, bias: S, output: UnsafeMutablePointer<S>
-) {
-    typealias Shape = FusedMultiLeNetShape
-    func filterRow(_ i: Int) -> SIMD8<S> {
-        var row = SIMD8<S>()
-        for j in 0..<Shape.kernelSide { row[j] = weight[i * Shape.kernelSide + j] }
-        return row
-    }
-    let (w0, w1, w2, w3, w4) = (filterRow(0), filterRow(1), filterRow(2), filterRow(3), filterRow(4))
-    let width = Shape.imageSide
-    for entry in 0..<count {
-        let field = images + Int(fields[entry])
-        var sum = w0 * loadRow(field)
-        sum += w1 * loadRow(field + width)
-        sum += w2 * loadRow(field + 2 * width)
-        sum += w3 * loadRow(field + 3 * width)
-        sum += w4 * loadRow(field + 4 * width)
-        output[Int(units[entry])] = sum.sum() + bias
-    }
-}
-
-/// ``FusedMultiLeNetWorkspace/conv1ParameterAdjoint(_:weightAdjoint:biasAdjoint:)`` for the
-/// `count` active units of one channel, accumulating the five filter rows in 8-lane registers
-/// (lanes 5…7 discarded). `adjoint` points at the channel's `[N, 12, 12]` plane.
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1ParameterAdjoint<S: BinaryFloatingPoint & SIMDScalar>(
-    count: Int, units: UnsafePointer<Int32>, fields: UnsafePointer<Int32>, images: UnsafePointer<S>, adjoint: UnsafePointer<S>,
-    weightAdjoint: UnsafeMutablePointer<S>, biasAdjoint: UnsafeMutablePointer<S>
-) {
-    typealias Shape = FusedMultiLeNetShape
-    let width = Shape.imageSide
-    var (r0, r1, r2, r3, r4) = (SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>(), SIMD8<S>())
-    var biasSum: S = 0
-    for entry in 0..<count {
-        let g = adjoint[Int(units[entry])]
-        biasSum += g
-        let field = images + Int(fields[entry])
-        let gv = SIMD8<S>(repeating: g)
-        r0 += gv * loadRow(field)
-        r1 += gv * loadRow(field + width)
-        r2 += gv * loadRow(field + 2 * width)
-        r3 += gv * loadRow(field + 3 * width)
-        r4 += gv * loadRow(field + 4 * width)
-    }
-    for (i, row) in [r0, r1, r2, r3, r4].enumerated() {
-        for j in 0..<Shape.kernelSide { weightAdjoint[i * Shape.kernelSide + j] = row[j] }
-    }
-    biasAdjoint[0] = biasSum
-}
-
-/// One conv1 output row of 24 values, `row[q] = Σ_{i,j} w[i·5 + j] · top[i·28 + q + j]`, in
-/// three 8-lane accumulators (the loads stay inside the 28-wide image rows).
-@_specialize(where S == Float)
-@_specialize(where S == Double)
-func fusedMultiLeNetConv1Row<S: BinaryFloatingPoint & SIMDScalar>(
-    _ top: UnsafePointer<S>, _ w: UnsafePointer<S>, _ row: UnsafeMutablePointer<S>
-) {
-    let stride = MemoryLayout<S>.stride
-    var a0 = SIMD8<S>(), a1 = SIMD8<S>(), a2 = SIMD8<S>()
-    for i in 0..<FusedMultiLeNetShape.kernelSide {
-        for j in 0..<FusedMultiLeNetShape.kernelSide {
-            let tap = SIMD8<S>(repeating: w[i * FusedMultiLeNetShape.kernelSide + j])
-            let base = UnsafeRawPointer(top + i * FusedMultiLeNetShape.imageSide + j)
-            a0 += tap * base.loadUnaligned(as: SIMD8<S>.self)
-            a1 += tap * base.loadUnaligned(fromByteOffset: 8 * stride, as: SIMD8<S>.self)
-            a2 += tap * base.loadUnaligned(fromByteOffset: 16 * stride, as: SIMD8<S>.self)
-        }
-    }
-    let out = UnsafeMutableRawPointer(row)
-    out.storeBytes(of: a0, as: SIMD8<S>.self)
-    out.storeBytes(of: a1, toByteOffset: 8 * stride, as: SIMD8<S>.self)
-    out.storeBytes(of: a2, toByteOffset: 16 * stride, as: SIMD8<S>.self)
 }

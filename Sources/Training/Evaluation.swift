@@ -77,6 +77,11 @@ public enum Evaluation {
     /// Mean per-task cross-entropy and top-1 accuracy of `model` with flat `parameters` on all
     /// of `dataset`, in forward passes of `batchSize` images (computed in `S`, accumulated in
     /// `Double`). Task `t` is scored against `labels[t]` of the data set's batches.
+    ///
+    /// A ``MultiLeNet`` runs the fused forward pass (`FusedMultiLeNetLoss.logits(at:)`: direct
+    /// conv1, blocked conv2 GEMMs, no tape); other models run `logits(parameters:images:)` on a
+    /// tape. Both feed the same logits to ``crossEntropySum(logits:labels:)`` and
+    /// ``correctCount(logits:labels:)``; the logits differ only by rounding.
     /// - Throws: ``TrainingError/emptyDataset(_:)``, ``TrainingError/parameterCount(expected:actual:)``,
     ///   ``TrainingError/nonFiniteLoss(epoch:batch:detail:)`` (epoch 0) for non-finite logits,
     ///   or the model's errors.
@@ -91,26 +96,42 @@ public enum Evaluation {
         var losses = [Double](repeating: 0, count: model.taskCount)
         var correct = [Int](repeating: 0, count: model.taskCount)
         let parameterTensor = Tensor(vector: parameters)
+        let fused = model is MultiLeNet
         var start = 0
         while start < dataset.count {
             let indices = Array(start..<min(start + batchSize, dataset.count))
             let batch: MultiDigitBatch<S> = try dataset.batch(indices, as: S.self)
-            let tape = Tape<S>()
-            let logits = try model.logits(parameters: tape.constant(parameterTensor), images: tape.constant(batch.images))
+            let logits: [Tensor<S>]
+            if fused {
+                logits = try fusedLogits(parameters: parameters, batch: batch, index: start / batchSize)
+            } else {
+                let tape = Tape<S>()
+                logits = try model.logits(parameters: tape.constant(parameterTensor), images: tape.constant(batch.images)).map(\.value)
+            }
             guard logits.count == model.taskCount, batch.labels.count == model.taskCount else {
                 throw TrainingError.objectiveMismatch("\(logits.count) heads and \(batch.labels.count) label sets for \(model.taskCount) tasks")
             }
             for task in 0..<model.taskCount {
-                if let bad = logits[task].value.scalars.firstIndex(where: { !$0.isFinite }) {
+                if let bad = logits[task].scalars.firstIndex(where: { !$0.isFinite }) {
                     throw TrainingError.nonFiniteLoss(
                         epoch: 0, batch: start / batchSize, detail: "non-finite logit of task \(task + 1) at index \(bad)")
                 }
-                losses[task] += try crossEntropySum(logits: logits[task].value, labels: batch.labels[task])
-                correct[task] += try correctCount(logits: logits[task].value, labels: batch.labels[task])
+                losses[task] += try crossEntropySum(logits: logits[task], labels: batch.labels[task])
+                correct[task] += try correctCount(logits: logits[task], labels: batch.labels[task])
             }
             start += batchSize
         }
         let count = Double(dataset.count)
         return EvaluationResult(loss: losses.map { $0 / count }, accuracy: correct.map { Double($0) / count }, images: dataset.count)
+    }
+
+    /// The MultiLeNet's logits of one batch from the fused forward pass. A non-finite logit is
+    /// reported as the tape path reports it (the fused kernel checks its values itself).
+    private static func fusedLogits<S: BLASScalar>(parameters: [S], batch: MultiDigitBatch<S>, index: Int) throws -> [Tensor<S>] {
+        do {
+            return try FusedMultiLeNetLoss(images: batch.images, labels: batch.labels).logits(at: parameters)
+        } catch AutodiffError.nonFinite(let quantity, let position) {
+            throw TrainingError.nonFiniteLoss(epoch: 0, batch: index, detail: "non-finite \(quantity) at index \(position)")
+        }
     }
 }

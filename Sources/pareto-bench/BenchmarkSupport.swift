@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Wall-clock seconds of `body`.
 func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -16,9 +17,16 @@ func medianSeconds(repeats: Int, warmup: Int = 2, _ body: () throws -> Void) ret
     return samples[samples.count / 2]
 }
 
-/// One JSON line from a dictionary (keys sorted, for stable output).
+/// One JSON line from a dictionary (keys sorted, for stable output), with the BLAS facts every
+/// figure depends on added: `blas_core` (`openblas_get_corename()`), `blas_threads` (OpenBLAS's
+/// thread count now), `blas_coretype_env` (`OPENBLAS_CORETYPE`, or "" when unset) and `cpu`.
 func jsonLine(_ object: [String: Any]) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    var record = object
+    record["blas_core"] = BLASRuntime.coreName
+    record["blas_threads"] = BLASRuntime.threadCount
+    record["blas_coretype_env"] = ProcessInfo.processInfo.environment[BLASRuntime.coreTypeVariable] ?? ""
+    record["cpu"] = cpuModelName()
+    let data = try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
     return String(decoding: data, as: UTF8.self)
 }
 
@@ -38,4 +46,17 @@ func interleavedMedianSeconds(repeats: Int, warmup: Int = 2, _ bodies: [() throw
         for (index, body) in bodies.enumerated() { samples[index].append(try seconds(body)) }
     }
     return samples.map { $0.sorted()[$0.count / 2] }
+}
+
+/// The line every report starts with: CPU model, OpenBLAS core and thread count now.
+func blasReportLine() -> String {
+    "CPU: \(cpuModelName()) [\(CPUFeatures.current)]; \(BLASRuntime.check().summary)"
+}
+
+/// The processor's model name from `/proc/cpuinfo` (e.g. "AMD EPYC"), or "unknown".
+func cpuModelName() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let colon = line.firstIndex(of: ":") else { return "unknown" }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
 }

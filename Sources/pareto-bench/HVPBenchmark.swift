@@ -21,6 +21,7 @@ struct HVPBenchmark: ParsableCommand {
     @Option(help: "Timed repetitions of the (slow) tape engine; 0 skips it.") var tapeRepeats = 5
     @Option(help: "OpenBLAS threads of the sgemm reference and the tape engine (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Concurrent shard tasks of the fused kernel, each with single-threaded BLAS (default: --threads).") var tasks: Int?
+    @Flag(help: "Also time every kernel of the fused HVP (its share, GFLOPS or GB/s against sgemm and memory bandwidth).") var breakdown = false
     @Flag(help: "End with one JSON line.") var json = false
 
     func validate() throws {
@@ -64,6 +65,7 @@ struct HVPBenchmark: ParsableCommand {
             let gflops = flop / seconds / 1e9
             print("\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%8.2f", seconds * 1e3)) ms  \(String(format: "%6.1f", gflops)) GFLOPS (\(String(format: "%.0f", 100 * gflops / sgemmGFLOPS)) % of sgemm)")
         }
+        print(blasReportLine())
         print("MultiLeNet, batch \(batch), Float32; sgemm and tape: \(threads) BLAS thread(s); fused: \(fused.parallelism) task(s) over shards of \(FusedMultiLeNetLoss<Float>.shardImages) images")
         print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS  (median of \(repeats), interleaved with the fused timings)")
 
@@ -88,6 +90,10 @@ struct HVPBenchmark: ParsableCommand {
         if tapeRepeats > 0 {
             print("tape HVP ÷ gradient:      \(String(format: "%8.2f", tapeHVPSeconds / tapeGradientSeconds));  tape ÷ fused HVP time \(String(format: "%.1f", tapeHVPSeconds / hvpSeconds))")
         }
+        var breakdownRecord: [String: Any]? = nil
+        if breakdown {
+            breakdownRecord = try printBreakdown(fused, x: x, v: v, weights: weights, sgemmGFLOPS: sgemmGFLOPS)
+        }
         if json {
             var record: [String: Any] = [
                 "batch": batch, "threads": threads, "tasks": fused.parallelism, "shard_images": FusedMultiLeNetLoss<Float>.shardImages,
@@ -100,6 +106,7 @@ struct HVPBenchmark: ParsableCommand {
                 "hvp_prepared_gflop": rounded(flops.preparedHessianVectorProduct / 1e9, 4),
                 "engine": "fused",
             ]
+            if let breakdownRecord { record["breakdown"] = breakdownRecord }
             if tapeRepeats > 0 {
                 record["tape_grad_ms"] = rounded(tapeGradientSeconds * 1e3)
                 record["tape_hvp_ms"] = rounded(tapeHVPSeconds * 1e3)
@@ -108,6 +115,81 @@ struct HVPBenchmark: ParsableCommand {
         }
     }
 
+}
+
+extension HVPBenchmark {
+    /// Profiles `repeats` fused HVPs and prints each kernel's median time (summed over the
+    /// shards: thread-time), its share of the kernels' summed medians,
+    /// its per-core rate, and that rate against the per-core sgemm rate (`sgemmGFLOPS / threads`,
+    /// arithmetic kernels) or single-thread copy bandwidth (memory-bound kernels; their data
+    /// is mostly in cache, so they can exceed it). Returns the same figures for the JSON line.
+    func printBreakdown(_ fused: FusedMultiLeNetLoss<Float>, x: [Float], v: [Float], weights: [Float], sgemmGFLOPS: Double) throws -> [String: Any] {
+        let bandwidth = CopyBandwidthReference()
+        var copySamples: [Double] = []
+        var profiles: [FusedMultiLeNetProfile] = []
+        for _ in 0..<repeats + 2 {
+            copySamples.append(seconds { bandwidth.run() })
+            profiles.append(try fused.profiledHessianVectorProduct(at: x, along: v, weights: weights).profile)
+        }
+        let walls = profiles.map(\.wallSeconds)
+        // Medians per kernel (a loaded machine preempts some runs; means would follow the outliers).
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var total = FusedMultiLeNetProfile()
+        for kernel in FusedMultiLeNetKernel.allCases {
+            guard let first = profiles[0].entries[kernel] else { continue }
+            var entry = first
+            entry.seconds = median(profiles.map { $0.entries[kernel]?.seconds ?? 0 })
+            total.entries[kernel] = entry
+        }
+        let copyGBs = bandwidth.bytes / copySamples.sorted()[copySamples.count / 2] / 1e9
+        let tasks = Swift.min(fused.parallelism, (batch + FusedMultiLeNetLoss<Float>.shardImages - 1) / FusedMultiLeNetLoss<Float>.shardImages)
+        let perCoreSGEMM = sgemmGFLOPS / Double(threads)
+        let kernelSeconds = total.totalSeconds
+        print("breakdown of the fused HVP (medians of \(profiles.count) profiled runs, \(tasks) task(s); kernel thread-time \(String(format: "%.2f", kernelSeconds * 1e3)) ms, wall \(String(format: "%.2f", walls.sorted()[walls.count / 2] * 1e3)) ms median)")
+        print("  per-core references: sgemm \(String(format: "%.1f", perCoreSGEMM)) GFLOPS, copy bandwidth \(String(format: "%.1f", copyGBs)) GB/s (64 MiB memcpy)")
+        var kernels: [String: Any] = [:]
+        for kernel in FusedMultiLeNetKernel.allCases {
+            guard let entry = total.entries[kernel] else { continue }
+            let milliseconds = entry.seconds * 1e3
+            let share = entry.seconds / total.totalSeconds
+            var rate = "", fraction = ""
+            var row: [String: Any] = ["ms": rounded(milliseconds), "share": rounded(share), "calls": entry.calls]
+            if kernel.isArithmetic, entry.flop > 0 {
+                let gflops = entry.flop / entry.seconds / 1e9
+                rate = String(format: "%7.1f GFLOPS", gflops)
+                fraction = String(format: "%4.0f %% of sgemm", 100 * gflops / perCoreSGEMM)
+                row["gflops"] = rounded(gflops, 1)
+            } else if entry.bytes > 0 {
+                let gbs = entry.bytes / entry.seconds / 1e9
+                rate = String(format: "%7.1f GB/s  ", gbs)
+                fraction = String(format: "%4.0f %% of copy", 100 * gbs / copyGBs)
+                row["gb_per_s"] = rounded(gbs, 1)
+            }
+            kernels[kernel.rawValue] = row
+            print("  \(kernel.rawValue.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%7.2f", milliseconds)) ms \(String(format: "%5.1f", 100 * share)) %  \(rate)  \(fraction)")
+        }
+        return ["kernels": kernels, "copy_gb_per_s": rounded(copyGBs, 1), "kernel_thread_ms": rounded(kernelSeconds * 1e3)]
+    }
+}
+
+/// The memory-bandwidth reference: one 64 MiB `memcpy` (bytes read + written) per ``run()``.
+final class CopyBandwidthReference {
+    let count = 16 << 20
+    var bytes: Double { 2 * Double(count * MemoryLayout<Float>.stride) }
+    private let source: [Float]
+    private var target: [Float]
+
+    init() {
+        source = [Float](repeating: 1, count: count)
+        target = [Float](repeating: 0, count: count)
+    }
+
+    func run() {
+        let count = self.count
+        source.withUnsafeBufferPointer { s in target.withUnsafeMutableBufferPointer { t in
+            t.baseAddress!.update(from: s.baseAddress!, count: count)
+        } }
+    }
 }
 
 /// The sgemm reference: one 1024 × 1024 × 1024 product (2·1024³ FLOPs) per ``run()``.

@@ -67,6 +67,7 @@ struct HypervolumeBenchmark: ParsableCommand {
         let wallGrowth2D = full2D.milliseconds / tenth2D.milliseconds
         let wallGrowth3D = full3D.milliseconds / tenth3D.milliseconds
 
+        print(blasReportLine())
         print("hypervolume benchmark (median of \(runs) runs, seed \(seed); wall / thread CPU time)")
         for (label, m) in [("2-D", full2D), ("2-D", tenth2D), ("3-D", full3D), ("3-D", tenth3D)] {
             print(String(format: "  %@  N = %7d: %9.3f ms wall  %9.3f ms CPU   HV = %.12f",
@@ -98,8 +99,7 @@ struct HypervolumeBenchmark: ParsableCommand {
                 "hv3d_wall_growth_10x": wallGrowth3D,
                 "growth_basis": "thread_cpu_time",
             ]
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            print(jsonLine(record))
         }
     }
 

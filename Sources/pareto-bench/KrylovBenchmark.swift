@@ -130,6 +130,7 @@ struct MINRESBenchmark: ParsableCommand {
         let overhead = (solve - apply) / Double(k)
         let inAxpys = overhead / axpy
         let overheadWithWorkspace = (solveWithWorkspace - apply) / Double(k)
+        print(blasReportLine())
         print("MINRES overhead, n = \(n), k = \(k), medians of \(repeats) (BLAS threads \(threads))")
         print("  MINRES total                   \(format(solve)) µs")
         print("  MINRES total, reused workspace \(format(solveWithWorkspace)) µs")
@@ -140,9 +141,11 @@ struct MINRESBenchmark: ParsableCommand {
         print("  one daxpy                      \(format(axpy)) µs")
         if !checksum.isFinite { print("  (checksum not finite)") }
         if json {
-            print("{\"dimension\":\(n),\"iterations\":\(k),\"overhead_us_per_iteration\":\(overhead),"
-                + "\"axpy_us\":\(axpy),\"overhead_in_axpys\":\(inAxpys),"
-                + "\"overhead_us_per_iteration_reused_workspace\":\(overheadWithWorkspace),\"setup_us\":\(setup)}")
+            print(jsonLine([
+                "dimension": n, "iterations": k, "overhead_us_per_iteration": overhead, "axpy_us": axpy,
+                "overhead_in_axpys": inAxpys, "overhead_us_per_iteration_reused_workspace": overheadWithWorkspace,
+                "setup_us": setup,
+            ]))
         }
     }
 

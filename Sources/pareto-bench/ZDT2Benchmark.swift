@@ -26,6 +26,7 @@ struct ZDT2Benchmark: ParsableCommand {
         let problem = try ZDT(.zdt2, dimension: dimension)
         let target = 0.99 / 3
         var rows: [[String: Any]] = []
+        print(blasReportLine())
         for start in 1...starts {
             var generator = SeededGenerator(seed: UInt64(start))
             let x0 = (0..<dimension).map { _ in generator.unitDouble() }

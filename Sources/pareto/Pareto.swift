@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinearAlgebra
 
 /// The `pareto` command-line tool.
 @main
@@ -13,11 +14,14 @@ struct Pareto: ParsableCommand {
     /// Parses, validates and runs the command; errors exit by ``ExitStatus`` (the argument
     /// parser's own errors keep its statuses: 0 for help, 64 for usage errors). With
     /// `PARETOKIT_DRY_RUN=1` the command is parsed and validated but not run (the test suite
-    /// checks every command documented in README.md and docs/ this way).
+    /// checks every command documented in README.md and docs/ this way). First OpenBLAS's
+    /// kernel choice is checked (``BLASStartup``: it may restart the process once with a better
+    /// `OPENBLAS_CORETYPE`; a leading `--quiet` silences it).
     static func main() {
+        let arguments = BLASStartup.prepare()
         let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments)
         } catch {
             exit(withError: error)
         }
