@@ -14,3 +14,9 @@
 @_exported import PaLoRA
 @_exported import Plotting
 @_exported import Report
+
+/// The toolkit's identity, recorded with every run (`run.json`) and shown in reports.
+public enum ParetoKitInfo {
+    /// The version of this build.
+    public static let version = "0.5.0-dev"
+}

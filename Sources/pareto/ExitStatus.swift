@@ -79,6 +79,13 @@ enum ExitStatus: Int32, CaseIterable {
             }
         case is ProblemError, is ModelRegistryError: return .usage
         case is AutodiffError, is KrylovError, is LBFGSError, is FusedMultiLeNetError: return .numericalFailure
+        case let error as ReportError:
+            switch error {
+            case .missingFrontFile: return .missingInput
+            case .unreadable: return .ioError
+            case .corrupt: return .invalidInput
+            case .unwritable: return .cannotCreateOutput
+            }
         case let error as CocoaError:
             switch error.code {
             case .fileNoSuchFile, .fileReadNoSuchFile: return .missingInput

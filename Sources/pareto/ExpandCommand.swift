@@ -74,6 +74,9 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Samples of the continuous front, evenly spaced t in [-1, 1] (default 1001 for problems, 21 for networks, each a test evaluation).")
     var curveSamples: Int?
 
+    @Flag(help: "Write the run's HTML report (RUN_DIR/report/report.html, see pareto report) at the end.")
+    var report = false
+
     @Flag(help: "Analytic problems: project a --from point outside the problem's box onto it (with a note) instead of refusing it.")
     var clip = false
 
@@ -162,7 +165,7 @@ struct ExpandCommand: ParsableCommand {
             }
             try network.validate()
         case .materialize:
-            break
+            guard !report else { throw ValidationError("--report goes with a run, not with --at") }
         }
     }
 
@@ -179,7 +182,16 @@ struct ExpandCommand: ParsableCommand {
 
     func run() throws {
         try checkPaths()
-        switch try mode() {
+        let mode = try mode()
+        try run(mode)
+        if case .materialize = mode { return }
+        let directory = URL(fileURLWithPath: out, isDirectory: true)
+        try RunProvenance.current.write(to: directory)
+        if report { print("report:             \(try ReportCommand.write(run: directory).path)") }
+    }
+
+    private func run(_ mode: Mode) throws {
+        switch mode {
         case .analytic(let problem): try runAnalytic(problem)
         case .network(let checkpoint): try method == .palora ? runPaLoRA(checkpoint) : runNetwork(checkpoint)
         case .materialize(let run, let coordinate): try materialize(run: run, at: coordinate)

@@ -35,7 +35,16 @@ final class DocumentedCommandsTests: XCTestCase {
                 continue
             }
             pending = ""
-            let words = shellWords(line, variables: variables)
+            var words = shellWords(line, variables: variables)
+            // `for VAR in A B C; do` … `done`: the body runs with VAR = A (then B, C: one is enough
+            // to check the options).
+            if words.first == "for", words.count >= 4, words[2] == "in" {
+                let values = words[3...].prefix { $0 != "do" && $0 != ";" }.map { $0.hasSuffix(";") ? String($0.dropLast()) : $0 }
+                variables[words[1]] = values.first ?? ""
+                continue
+            }
+            if words == ["done"] { continue }
+            if words.first == "do" { words.removeFirst() }
             if words.count == 1, let equals = words[0].firstIndex(of: "="), !words[0].hasPrefix("-") {
                 variables[String(words[0][..<equals])] = String(words[0][words[0].index(after: equals)...])
                 continue
@@ -98,6 +107,9 @@ final class DocumentedCommandsTests: XCTestCase {
               --points 3"
             $P expand $COMMON --out run/   # a comment
             scripts/install.sh && swift run -c release pareto evaluate --problem zdt2 --at -0.5,1 --json
+            for k in 3 4; do
+              pareto train --preference-index $k --out p-$k.safetensors
+            done
             ```
             ```swift
             pareto not a command
@@ -107,6 +119,7 @@ final class DocumentedCommandsTests: XCTestCase {
         XCTAssertEqual(commands.map(\.arguments), [
             ["expand", "--from", "a.safetensors", "--points", "3", "--out", "run/"],
             ["evaluate", "--problem", "zdt2", "--at", "-0.5,1", "--json"],
+            ["train", "--preference-index", "3", "--out", "p-3.safetensors"],
         ])
     }
 

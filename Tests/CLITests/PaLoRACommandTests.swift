@@ -69,3 +69,38 @@ final class PaLoRACommandTests: XCTestCase {
         XCTAssertEqual(try pareto(["expand", "--from", file, "--at", "lambda=1", "--out", model]).status, 0)
     }
 }
+
+/// `pareto report` and `pareto expand --report`: a self-contained page for an analytic run,
+/// with the command that made it (run.json).
+final class ReportCommandTests: XCTestCase {
+    func testExpandWritesAReportAndReportRewritesIt() throws {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let executable = products.appendingPathComponent("pareto")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("pareto not built") }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paretokit-report-cli-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        func run(_ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        XCTAssertEqual(try run(["expand", "--problem", "zdt2", "--dimension", "3", "--from", "0.5", "--points", "9", "--report",
+                                "--out", directory.path]), 0)
+        let page = directory.appendingPathComponent("report/report.html")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg"))
+        XCTAssertFalse(html.contains("http://") || html.contains("https://"), "the page loads nothing from elsewhere")
+        XCTAssertTrue(html.contains("pareto expand --problem zdt2"), "the command that made the run is on the page")
+        let provenance = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("run.json"))) as? [String: String]
+        XCTAssertEqual(provenance?["version"], ParetoKitInfo.version)
+        try FileManager.default.removeItem(at: page)
+        XCTAssertEqual(try run(["report", directory.path]), 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: page.path))
+        XCTAssertEqual(try run(["report", directory.appendingPathComponent("none").path]), 66)
+    }
+}

@@ -29,7 +29,7 @@ final class FusedEvaluationTests: XCTestCase {
 
     /// 150 composites in batches of 64 (a partial last batch; shards of the fused kernel).
     func testFusedEvaluationMatchesTapeInDoublePrecision() throws {
-        let (_, test) = try syntheticSplits(train: 10, test: 150)
+        let (_, test) = try SyntheticDigits.splits(train: 10, test: 150)
         let x = parameters(seed: 5)
         let fused = try Evaluation.evaluate(model: MultiLeNet(), parameters: x, on: test, batchSize: 64)
         let tape = try Evaluation.evaluate(model: TapeMultiLeNet(), parameters: x, on: test, batchSize: 64)
@@ -43,7 +43,7 @@ final class FusedEvaluationTests: XCTestCase {
     }
 
     func testFusedEvaluationMatchesTapeInSinglePrecision() throws {
-        let (_, test) = try syntheticSplits(train: 10, test: 40)
+        let (_, test) = try SyntheticDigits.splits(train: 10, test: 40)
         let x = parameters(seed: 6).map { Float($0) }
         let fused = try Evaluation.evaluate(model: MultiLeNet(), parameters: x, on: test, batchSize: 40)
         let tape = try Evaluation.evaluate(model: TapeMultiLeNet(), parameters: x, on: test, batchSize: 40)
@@ -55,7 +55,7 @@ final class FusedEvaluationTests: XCTestCase {
     }
 
     func testNonFiniteParametersAreReportedAsOnTheTapePath() throws {
-        let (_, test) = try syntheticSplits(train: 10, test: 10)
+        let (_, test) = try SyntheticDigits.splits(train: 10, test: 10)
         var x = parameters(seed: 7)
         x[3] = .nan
         for model in [MultiLeNet() as any MultiTaskModel, TapeMultiLeNet()] {
