@@ -124,6 +124,6 @@ let package = Package(
             name: "PaLoRATests",
             dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"], exclude: ["Fixtures"]),
     ]
 )
