@@ -68,7 +68,7 @@ let package = Package(
         // PaLoRA: Pareto low-rank adapters (a second continuous family).
         .target(
             name: "PaLoRA",
-            dependencies: ["CLinearAlgebra", "LinearAlgebra", "Autodiff", "Models", "Datasets", "Training", "MultiObjective", "Safetensors", "Expansion"]),
+            dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "Training", "MultiObjective", "Safetensors", "Expansion"]),
         // SVG figures: axes, ticks, legends, colour bars (Foundation only).
         .target(name: "Plotting"),
         // The self-contained HTML report of a run directory.
