@@ -2,6 +2,8 @@
 // ParetoKit: continuous Pareto sets for multi-task learning.
 import PackageDescription
 
+let propertyBased: Target.Dependency = .product(name: "PropertyBased", package: "swift-property-based")
+
 let package = Package(
     name: "ParetoKit",
     products: [
@@ -13,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        // Generators for the property-based tests of the parsers (test targets only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // System libraries (found with pkg-config).
@@ -106,18 +110,20 @@ let package = Package(
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "LinearAlgebra"]),
         .testTarget(name: "MultiObjectiveTests", dependencies: ["MultiObjective", "LinearAlgebra"]),
         .testTarget(name: "ProblemsTests", dependencies: ["Problems", "MultiObjective", "Autodiff", "LinearAlgebra"]),
-        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra"]),
+        .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", propertyBased]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", propertyBased]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff", "Problems", "MultiObjective"]),
         .testTarget(
             name: "ExpansionTests",
-            dependencies: ["Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models"]),
+            dependencies: [
+                "Expansion", "Problems", "MultiObjective", "Autodiff", "Krylov", "LinearAlgebra", "Models", propertyBased,
+            ]),
         .testTarget(
             name: "NetworkExpansionTests",
             dependencies: [
                 "NetworkExpansion", "Expansion", "MultiObjective", "Optimization", "Autodiff", "LinearAlgebra", "Models",
-                "Datasets", "Training",
+                "Datasets", "Training", propertyBased,
             ]),
         .testTarget(name: "CLITests", dependencies: ["ParetoKit"]),
         .testTarget(

@@ -49,10 +49,12 @@ public enum DataFile {
         }
         defer { inflateEnd(&stream) }
 
-        // The last four bytes hold the (last member's) uncompressed size modulo 2^32: a capacity hint.
+        // The last four bytes hold the (last member's) uncompressed size modulo 2^32: a capacity
+        // hint, trusted only up to deflate's largest compression ratio (1032:1), so a corrupt
+        // trailer in a tiny file cannot reserve a gigabyte.
         let sizeHint = input.suffix(4).reversed().reduce(0) { ($0 << 8) | Int($1) }
         var output = [UInt8]()
-        output.reserveCapacity(min(sizeHint, 1 << 30))
+        output.reserveCapacity(min(sizeHint, input.count * 1032, 1 << 30))
         var chunk = [UInt8](repeating: 0, count: 1 << 18)
 
         try input.withUnsafeBufferPointer { inputBuffer in

@@ -15,17 +15,23 @@ public struct DigitImages: Sendable, Equatable {
 
     /// Creates an image stack.
     /// - Throws: ``DatasetError/invalidArgument(operation:reason:)`` if a dimension is
-    ///   negative or `pixels.count != count * rows * columns`.
+    ///   negative, `rows × columns` or `count × rows × columns` overflows `Int` (even for
+    ///   `count = 0`: one image's size must be representable), or
+    ///   `pixels.count != count * rows * columns`.
     public init(count: Int, rows: Int, columns: Int, pixels: [UInt8]) throws {
         guard count >= 0, rows >= 0, columns >= 0 else {
             throw DatasetError.invalidArgument(
                 operation: "DigitImages", reason: "negative dimension in \(count)×\(rows)×\(columns)")
         }
-        let (product, overflow) = count.multipliedReportingOverflow(by: rows * columns)
-        guard !overflow, product == pixels.count else {
+        let (perImage, imageOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (product, overflow) = count.multipliedReportingOverflow(by: perImage)
+        guard !imageOverflow, !overflow else {
             throw DatasetError.invalidArgument(
-                operation: "DigitImages",
-                reason: "\(count)×\(rows)×\(columns) images need \(count * rows * columns) pixels, got \(pixels.count)")
+                operation: "DigitImages", reason: "\(count)×\(rows)×\(columns) images: the pixel count overflows")
+        }
+        guard product == pixels.count else {
+            throw DatasetError.invalidArgument(
+                operation: "DigitImages", reason: "\(count)×\(rows)×\(columns) images need \(product) pixels, got \(pixels.count)")
         }
         self.count = count
         self.rows = rows
@@ -87,6 +93,10 @@ public enum IDXFile {
         let (dimensions, payload) = try parse(bytes, name: name, magic: imagesMagic)
         guard dimensions[1] > 0, dimensions[2] > 0 else {
             throw DatasetError.invalidDimensions(path: name, dimensions: dimensions, reason: "empty image")
+        }
+        // The payload check multiplies count first, so with no images any image size passes it.
+        guard !dimensions[1].multipliedReportingOverflow(by: dimensions[2]).overflow else {
+            throw DatasetError.invalidDimensions(path: name, dimensions: dimensions, reason: "image size overflows")
         }
         return try DigitImages(count: dimensions[0], rows: dimensions[1], columns: dimensions[2], pixels: payload)
     }

@@ -102,6 +102,11 @@ public struct ExpansionState: Sendable, Equatable {
     /// Candidates whose branch stopped on a numerical failure (a non-finite value, a zero
     /// right-hand side or solution, a solver breakdown), each counted in ``rejected`` too.
     public var failures: [CandidateFailure] = []
+    /// Ids of the points where a chain ended: a candidate grown from the point did not lower
+    /// the objective its chain favours (the chain ran into a gap of a disconnected front, as
+    /// between ZDT3's pieces, or the end of the set) and was rejected. In candidate order; a
+    /// point appears once per such candidate.
+    public var chainEnds: [Int] = []
 
     /// A state holding only the seed.
     public init(seed: ExpansionPoint) { points = [seed] }
@@ -150,7 +155,11 @@ public struct ExpansionProgress: Sendable {
 /// `K` directions (``expansionDirection(_:at:beta:favouring:options:)``), step `x + s v`
 /// (projected onto the box), re-optimise, and accept the child if no accepted point
 /// dominates it; stop after `N` accepted points. A child that moved less than `s/10` from
-/// its parent (the chain ran into a bound) is rejected as stalled.
+/// its parent (the chain ran into a bound) is rejected as stalled. A child that does not lower
+/// the objective its chain favours (`f_j(child) ≥ f_j(parent)` for heading `j`) went back along
+/// the front instead of forward: the chain has reached a gap of the front (beyond the gap edge
+/// both objectives rise, and re-optimisation slides back) or its end; it is rejected and the
+/// parent recorded in ``ExpansionState/chainEnds``, so the chain stops there without failing.
 public enum ParetoExpansion {
     /// Runs ParetoOptimize on `x0` and returns the seed state.
     public static func start(
@@ -236,8 +245,10 @@ public enum ParetoExpansion {
                 let child = optimized.point
                 let stalled = Vector.distance(child.parameters, parent.parameters) < options.stepSize / 10
                 let dominated = state.points.contains { dominates($0.objectives, child.objectives) }
-                if stalled || dominated {
+                let backwards = heading.map { child.objectives[$0] >= parent.objectives[$0] } ?? false
+                if stalled || dominated || backwards {
                     state.rejected += 1
+                    if backwards && !stalled && !dominated { state.chainEnds.append(parent.id) }
                 } else {
                     state.points.append(ExpansionPoint(
                         id: state.points.count, parent: parent.id, heading: heading, directionIndex: directionIndex,

@@ -1,18 +1,13 @@
 import ArgumentParser
 import Foundation
+import ParetoKit
 
 /// A comma-separated list of real numbers on the command line (`0.5,0,0`).
 struct RealList: ExpressibleByArgument, CustomStringConvertible {
     let values: [Double]
 
     init?(argument: String) {
-        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-        var values: [Double] = []
-        for part in parts {
-            guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else { return nil }
-            values.append(value)
-        }
-        guard !values.isEmpty else { return nil }
+        guard let values = NumberList.parse(argument) else { return nil }
         self.values = values
     }
 
