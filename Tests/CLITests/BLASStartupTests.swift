@@ -6,28 +6,13 @@ import XCTest
 /// that finally runs print its OpenBLAS core on standard error.
 final class BLASStartupTests: XCTestCase {
     private func pareto(_ arguments: [String], environment changes: [String: String?]) throws -> (status: Int32, output: String, error: String) {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pareto")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("pareto executable not found at \(executable.path)")
-        }
-        var environment = ProcessInfo.processInfo.environment
+        var environment: [String: String?] = ["PARETOKIT_BLAS_REPORT": "1"]
         for key in ["OPENBLAS_CORETYPE", "PARETOKIT_BLAS_RESTARTED", "PARETOKIT_BLAS_ASSUMED_CORE", "PARETOKIT_QUIET"] {
-            environment[key] = nil
+            environment[key] = .some(nil)
         }
-        environment["PARETOKIT_BLAS_REPORT"] = "1"
         for (key, value) in changes { environment[key] = value }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        let run = try runProduct("pareto", arguments, environment: environment)
+        return (run.status, run.output, run.error)
     }
 
     private func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }

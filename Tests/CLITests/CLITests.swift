@@ -4,32 +4,15 @@ import XCTest
 
 /// End-to-end tests of the `pareto` executable (built by `swift test` next to the test bundle).
 final class CLITests: XCTestCase {
-    private var productsDirectory: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    }
-
     /// Runs `pareto` with `arguments`; returns exit status, standard output and standard error.
     private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        try execute("pareto", arguments)
+        let run = try runProduct("pareto", arguments)
+        return (run.status, run.output, run.error)
     }
 
-    /// Runs the product `name` (built next to the test bundle) with `arguments`.
     private func execute(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let executable = productsDirectory.appendingPathComponent(name)
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("\(name) executable not found at \(executable.path)")
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        let run = try runProduct(name, arguments)
+        return (run.status, run.output, run.error)
     }
 
     private func temporaryDirectory() throws -> URL {

@@ -10,10 +10,6 @@ final class DocumentedCommandsTests: XCTestCase {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    private var productsDirectory: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    }
-
     /// The commands of one Markdown file: (line number, arguments after `pareto`).
     static func commands(inMarkdown text: String) -> [(line: Int, arguments: [String])] {
         var result: [(Int, [String])] = []
@@ -124,10 +120,6 @@ final class DocumentedCommandsTests: XCTestCase {
     }
 
     func testEveryDocumentedCommandParsesAndValidates() throws {
-        let executable = productsDirectory.appendingPathComponent("pareto")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("pareto executable not found at \(executable.path)")
-        }
         let docs = try FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("docs").path)
             .filter { $0.hasSuffix(".md") && $0 != "cli.md" }.sorted().map { "docs/" + $0 }
         var checked = 0
@@ -135,17 +127,8 @@ final class DocumentedCommandsTests: XCTestCase {
             let text = try String(contentsOf: packageRoot.appendingPathComponent(file), encoding: .utf8)
             for (line, arguments) in Self.commands(inMarkdown: text) {
                 XCTAssertFalse(arguments.contains("…"), "\(file):\(line): an elided command cannot be run: \(arguments)")
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                process.environment = ProcessInfo.processInfo.environment.merging(["PARETOKIT_DRY_RUN": "1"]) { $1 }
-                let error = Pipe()
-                process.standardError = error
-                process.standardOutput = Pipe()
-                try process.run()
-                let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                process.waitUntilExit()
-                XCTAssertEqual(process.terminationStatus, 0, "\(file):\(line): pareto \(arguments.joined(separator: " ")): \(message)")
+                let run = try runProduct("pareto", arguments, environment: ["PARETOKIT_DRY_RUN": "1"])
+                XCTAssertEqual(run.status, 0, "\(file):\(line): pareto \(arguments.joined(separator: " ")): \(run.error)")
                 checked += 1
             }
         }

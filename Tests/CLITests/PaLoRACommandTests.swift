@@ -5,22 +5,9 @@ import XCTest
 /// PaLoRA from the command line: an expansion run directory, the model at λ, and PaLoRA
 /// from scratch, on small data (the MNIST digits of the set-up; skips visibly without them).
 final class PaLoRACommandTests: XCTestCase {
-    private var productsDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent() }
-
     private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let executable = productsDirectory.appendingPathComponent("pareto")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("pareto not built") }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        let run = try runProduct("pareto", arguments)
+        return (run.status, run.output, run.error)
     }
 
     func testExpansionRunMaterialisesThetaOfLambdaAndScratchTrainingWritesAFile() throws {
@@ -74,21 +61,9 @@ final class PaLoRACommandTests: XCTestCase {
 /// with the command that made it (run.json).
 final class ReportCommandTests: XCTestCase {
     func testExpandWritesAReportAndReportRewritesIt() throws {
-        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let executable = products.appendingPathComponent("pareto")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("pareto not built") }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("paretokit-report-cli-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
-        func run(_ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            process.standardOutput = Pipe()
-            process.standardError = Pipe()
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
+        func run(_ arguments: [String]) throws -> Int32 { try runProduct("pareto", arguments).status }
         XCTAssertEqual(try run(["expand", "--problem", "zdt2", "--dimension", "3", "--from", "0.5", "--points", "9", "--report",
                                 "--out", directory.path]), 0)
         let page = directory.appendingPathComponent("report/report.html")

@@ -6,23 +6,10 @@ import XCTest
 /// a descriptive error and the documented exit status, before any work and without leaving
 /// anything behind; runs cannot be mixed or clobbered.
 final class ReliabilityTests: XCTestCase {
-    private var productsDirectory: URL { URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent() }
-
     private func pareto(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let executable = productsDirectory.appendingPathComponent("pareto")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { throw XCTSkip("pareto not built") }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .exit, "pareto \(arguments) died of a signal")
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        let run = try runProduct("pareto", arguments)
+        XCTAssertTrue(run.exited, "pareto \(arguments) died of a signal")
+        return (run.status, run.output, run.error)
     }
 
     private func temporaryDirectory() throws -> URL {
