@@ -35,6 +35,7 @@ binary=$(swift build --package-path "$fuzz" "${flags[@]}" --show-bin-path)/fuzz-
 
 corpus=$fuzz/corpus/$target crashes=$fuzz/crashes/$target
 mkdir -p "$corpus" "$crashes"
+python3 "$(dirname "$0")/fuzz-seeds.py"   # the binary seeds are generated, not committed
 seeds=()
 [[ -d $fuzz/seeds/$target ]] && seeds=("$fuzz/seeds/$target")
 dictionary=()
