@@ -19,12 +19,18 @@ public struct ChainInterpolation: Sendable, Equatable {
         self.t = t
     }
 
+    /// A chain parametrisation known to be valid (``arcLengthParameters(segmentLengths:)``).
+    init(validated t: [Double]) {
+        self.t = t
+    }
+
     /// `t` of nodes at cumulative arc lengths of the given segment lengths: `t = −1` at the
     /// first node, `1` at the last, proportional to arc length in between (all `0` for a
-    /// chain of zero length).
+    /// chain of zero length). A negative or non-finite length counts as 0, so the result is
+    /// always a valid chain parametrisation (non-decreasing in `[−1, 1]`).
     public static func arcLengthParameters(segmentLengths: [Double]) -> [Double] {
         var cumulative = [0.0]
-        for length in segmentLengths { cumulative.append(cumulative.last! + length) }
+        for length in segmentLengths { cumulative.append(cumulative.last! + (length.isFinite && length > 0 ? length : 0)) }
         let total = cumulative.last!
         return total > 0 ? cumulative.map { 2 * $0 / total - 1 } : cumulative.map { _ in 0 }
     }
@@ -71,7 +77,12 @@ public struct TangentChain: ParetoFamily, Sendable {
             guard let t = node.coordinate.t else { throw ExpansionError.invalidOption("chain node \(node.id) has no t") }
             return t
         }
-        interpolation = try ChainInterpolation(t: t)
+        self.init(nodes: nodes, interpolation: try ChainInterpolation(t: t), nodeParameters: nodeParameters)
+    }
+
+    /// A chain whose nodes' `t` are `interpolation.t`.
+    init(nodes: [FamilyNode], interpolation: ChainInterpolation, nodeParameters: @escaping @Sendable (Int) throws -> [Double]) {
+        self.interpolation = interpolation
         self.nodes = nodes
         self.nodeParameters = nodeParameters
     }
@@ -114,10 +125,9 @@ public struct ContinuousParetoSet: Sendable {
         chainParameters = ChainInterpolation.arcLengthParameters(
             segmentLengths: zip(chain, chain.dropFirst()).map { Vector.distance(state.points[$0].parameters, state.points[$1].parameters) })
         let points = state.points
-        // The t are arc-length parameters (non-decreasing in [−1, 1]) by construction.
-        family = try! TangentChain(
+        family = TangentChain(
             nodes: zip(chain, chainParameters).map { FamilyNode(id: $0, coordinate: .t($1), objectives: points[$0].objectives) },
-            nodeParameters: { points[$0].parameters })
+            interpolation: ChainInterpolation(validated: chainParameters), nodeParameters: { points[$0].parameters })
     }
 
     /// The ids of the chain through the seed (id 0): heading 0's branch reversed, the seed,

@@ -31,6 +31,9 @@ final class FamilyTests: XCTestCase {
         // Arc lengths 1 and 3: t = −1, −0.5, 1.
         let t = ChainInterpolation.arcLengthParameters(segmentLengths: [1, 3])
         XCTAssertEqual(t, [-1, -0.5, 1])
+        // A non-finite or negative length counts as 0: still a valid parametrisation.
+        XCTAssertEqual(ChainInterpolation.arcLengthParameters(segmentLengths: [.nan, 2, -1, 2]), [-1, -1, 0, 0, 1])
+        XCTAssertNoThrow(try ChainInterpolation(t: ChainInterpolation.arcLengthParameters(segmentLengths: [.infinity, 1])))
         let chain = try TangentChain(
             nodes: zip([7, 8, 9], t).map { FamilyNode(id: $0, coordinate: .t($1), objectives: [0, 0]) },
             nodeParameters: { id in nodes[id - 7] })
