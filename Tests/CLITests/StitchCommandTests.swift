@@ -1,0 +1,103 @@
+import Foundation
+import ParetoKit
+import XCTest
+
+/// `pareto stitch`, `pareto expand --method hybrid` and `--at` on stitched runs, end to end.
+final class StitchCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stitch-cli-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func expandZDT2(from x: String, out: String, problem: String = "zdt2") throws {
+        let result = try runProduct("pareto", ["expand", "--problem", problem, "--dimension", "10", "--from", x, "--points", "9", "--curve-samples", "101", "--out", path(out)])
+        XCTAssertEqual(result.status, 0, result.error)
+    }
+
+    func testStitchThreeSeedsThenMaterialiseAtT() throws {
+        for (k, x) in ["0.2", "0.5", "0.8"].enumerated() { try expandZDT2(from: x, out: "seed-\(k)") }
+        let result = try runProduct("pareto", ["stitch", path("seed-0"), path("seed-1"), path("seed-2"), "--out", path("stitched")])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.output.contains("stitched front"), result.output)
+        let front = try FrontFile.read(from: directory.appendingPathComponent("stitched/front.json"))
+        XCTAssertEqual(front.method, "stitched")
+        let stitch = try XCTUnwrap(front.stitch)
+        XCTAssertEqual(stitch.families.count, 3)
+        XCTAssertEqual(stitch.families.map(\.run).sorted(), ["../seed-0", "../seed-1", "../seed-2"])
+        for family in stitch.families {
+            let input = try FrontFile.read(from: directory.appendingPathComponent("stitched").appendingPathComponent(family.run).appendingPathComponent("front.json"))
+            XCTAssertEqual(family.hypervolume, try Hypervolume.compute(input.curve.map(\.objectives), reference: [1, 1]), accuracy: 1e-15)
+            XCTAssertGreaterThanOrEqual(front.hypervolume, family.hypervolume)
+        }
+        // The CSV has the stitched columns.
+        let csv = try String(contentsOf: directory.appendingPathComponent("stitched/front.csv"), encoding: .utf8)
+        XCTAssertTrue(csv.hasPrefix("id,parent,t,family,local_t,origin,f1,f2,x1"), String(csv.prefix(80)))
+
+        // The model at t = 0.42: its f, computed here from x, matches the point's neighbourhood.
+        let at = try runProduct("pareto", ["expand", "--from", path("stitched"), "--at", "t=0.42", "--out", path("x.json")])
+        XCTAssertEqual(at.status, 0, at.error)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("x.json")))) as! [String: Any]
+        let x = try XCTUnwrap(record["parameters"] as? [Double])
+        let f = try XCTUnwrap(record["objectives"] as? [Double])
+        let g = 1 + 9 * x.dropFirst().reduce(0, +) / Double(x.count - 1)
+        XCTAssertEqual(f[0], x[0], accuracy: 1e-12)
+        XCTAssertEqual(f[1], g * (1 - (x[0] / g) * (x[0] / g)), accuracy: 1e-12)
+        let below = try XCTUnwrap(front.points.last { ($0.t ?? 0) <= 0.42 }), above = try XCTUnwrap(front.points.first { ($0.t ?? 0) >= 0.42 })
+        XCTAssertTrue((min(below.objectives[0], above.objectives[0]) - 1e-9...max(below.objectives[0], above.objectives[0]) + 1e-9).contains(f[0]))
+
+        // Out of range, and a chain's t on a stitched run: usage errors.
+        let outside = try runProduct("pareto", ["expand", "--from", path("stitched"), "--at", "t=-0.5", "--out", path("y.json")])
+        XCTAssertEqual(outside.status, 64, outside.error)
+        XCTAssertTrue(outside.error.contains("[0, 1]"), outside.error)
+    }
+
+    func testStitchRefusesRunsOfDifferentProblemsAndMissingDirectories() throws {
+        try expandZDT2(from: "0.5", out: "zdt2")
+        try expandZDT2(from: "0.5", out: "zdt1", problem: "zdt1")
+        let mixed = try runProduct("pareto", ["stitch", path("zdt2"), path("zdt1"), "--out", path("stitched")])
+        XCTAssertEqual(mixed.status, 65, mixed.error)
+        XCTAssertTrue(mixed.error.contains("zdt1") && mixed.error.contains("zdt2"), mixed.error)
+        let missing = try runProduct("pareto", ["stitch", path("zdt2"), path("nowhere"), "--out", path("stitched")])
+        XCTAssertEqual(missing.status, 66, missing.error)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("stitched/front.json")))
+        let empty = try runProduct("pareto", ["stitch", "--out", path("stitched")])
+        XCTAssertEqual(empty.status, 64, empty.error)
+        // A run directory without front.json.
+        try FileManager.default.createDirectory(atPath: path("bare"), withIntermediateDirectories: true)
+        let bare = try runProduct("pareto", ["stitch", path("bare"), "--out", path("stitched")])
+        XCTAssertEqual(bare.status, 66, bare.error)
+        XCTAssertTrue(bare.error.contains("front.json"), bare.error)
+    }
+
+    func testHybridOnZDT2WritesPartsAndAStitchOnTheFront() throws {
+        let result = try runProduct("pareto", [
+            "expand", "--problem", "zdt2", "--dimension", "30", "--from", "0.3", "--method", "hybrid", "--points", "21",
+            "--out", path("hybrid"),
+        ])
+        XCTAssertEqual(result.status, 0, result.error)
+        for part in ["segment", "tangent-seed", "tangent-lambda1", "tangent-lambda2"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path("hybrid/\(part)/front.json")), part)
+        }
+        let front = try FrontFile.read(from: directory.appendingPathComponent("hybrid/front.json"))
+        XCTAssertEqual(front.method, "hybrid")
+        for point in front.points { XCTAssertLessThanOrEqual(abs(point.objectives[1] - (1 - point.objectives[0] * point.objectives[0])), 1e-3) }
+        XCTAssertGreaterThanOrEqual(front.hypervolume, 0.99 / 3)
+        // Running it again keeps the parts and gives the same front.
+        let again = try runProduct("pareto", [
+            "expand", "--problem", "zdt2", "--dimension", "30", "--from", "0.3", "--method", "hybrid", "--points", "21",
+            "--out", path("hybrid"),
+        ])
+        XCTAssertEqual(again.status, 0, again.error)
+        XCTAssertEqual(try FrontFile.read(from: directory.appendingPathComponent("hybrid/front.json")), front)
+        let misuse = try runProduct("pareto", ["expand", "--problem", "zdt2", "--from", "0.3", "--hybrid-steps", "10", "--out", path("x")])
+        XCTAssertEqual(misuse.status, 64, misuse.error)
+    }
+}
