@@ -26,7 +26,28 @@ extension ReportPage {
         let names = network ? ["test loss, task 1", "test loss, task 2"] : ["f\u{2081}", "f\u{2082}"]
         let m = points.map(\.frontObjectives.count).min() ?? 0
         let preferenceFamily = input.curve.contains { $0.t == nil && $0.preference != nil }
-        if m >= 2 {
+        if !input.families.isEmpty, m == 2 {
+            // The stitched front: one colour per family; the front's own polyline, broken at its gaps.
+            var pieces: [[[Double]]] = [[]]
+            for (k, point) in points.enumerated() {
+                if input.gaps.contains(where: { $0.first == k - 1 }) { pieces.append([]) }
+                pieces[pieces.count - 1].append(point.frontObjectives)
+            }
+            let families = pieces.enumerated().map { index, piece in
+                ParetoFigures.Family(name: index == 0 ? "stitched front" : "stitched front (after gap \(index))", points: [], curve: piece)
+            }.filter { $0.curve.count >= 2 } + input.families.map { family in
+                ParetoFigures.Family(name: family.hypervolume.map { "\(family.name) (HV \(String(format: "%.4f", $0)))" } ?? family.name, points: family.objectives)
+            }
+            figures.append(ReportFigure(
+                name: "front",
+                caption: "The stitched front: its points coloured by the family each comes from (legend: the family's own hypervolume), the front's polyline broken at gaps"
+                    + (input.analyticFront == nil ? "" : ", the analytic front dashed")
+                    + (input.reference == nil ? "" : ", and the region it dominates w.r.t. the reference shaded") + ".",
+                figure: try ParetoFigures.stitchedFront(
+                    families, title: network ? "Stitched front in test-loss space" : "Stitched front (\(input.problem))",
+                    reference: input.reference?.count == 2 ? input.reference : nil, analyticFront: input.analyticFront,
+                    objectiveNames: names, identifier: "front")))
+        } else if m >= 2 {
             let front = ParetoFigures.FrontInput(
                 title: network ? "Front in test-loss space" : "Front in objective space (\(input.problem))",
                 objectiveNames: names, seed: seed?.frontObjectives, points: points.map(\.frontObjectives),

@@ -101,7 +101,14 @@ public enum RunDirectoryReport {
             stationarity: file.stationarity.map { ReportStationarity(before: $0.before, after: $0.after) },
             timing: file.timing.map(makeTiming),
             images: (file.train_images ?? file.test_images ?? file.hvp_images) == nil ? nil
-                : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images))
+                : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images),
+            families: file.stitch.map { stitch in
+                stitch.families.enumerated().map { index, family in
+                    ReportFamily(name: family.name, hypervolume: family.hypervolume,
+                                 objectives: file.points.filter { $0.family == index }.map(\.objectives))
+                }
+            } ?? [],
+            gaps: (file.stitch?.gaps ?? []).map { [$0.from, $0.to] })
     }
 
     private static func makeTiming(_ t: FrontJSON.TimingJSON) -> ReportTiming {
@@ -134,6 +141,12 @@ struct FrontJSON: Decodable {
         let distance_to_front: Double?, distance_to_set: Double?
         let minres_iterations: Int?, optimize_iterations: Int?, stationarity: Double?
         let checkpoint: String?, train_loss: [Double]?, test_loss: [Double]?, test_accuracy: [Double]?
+        let family: Int?
+    }
+    struct Stitch: Decodable {
+        struct Family: Decodable { let name: String, hypervolume: Double? }
+        struct Gap: Decodable { let from: Int, to: Int }
+        let families: [Family], gaps: [Gap]?
     }
     struct Sample: Decodable {
         let t: Double?, preference: [Double]?, objectives: [Double], dominated: Bool?, test_accuracy: [Double]?
@@ -150,6 +163,7 @@ struct FrontJSON: Decodable {
     let curve: [Sample]?, evaluations: Evaluations?, candidates: Int?, rejected: Int?, failures: [Failure]?
     let architecture: String?, reference_rule: String?, hypervolume_before: Double?, hypervolume_after: Double?
     let stationarity: Stationarity?, timing: TimingJSON?, train_images: Int?, test_images: Int?, hvp_images: Int?
+    let stitch: Stitch?
 }
 
 /// The part of a network run's `state.json` the report uses.
