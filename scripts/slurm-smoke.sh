@@ -65,6 +65,11 @@ unset SLURM_JOB_ID SLURM_ARRAY_JOB_ID SLURM_ARRAY_TASK_ID
 ok=0
 
 pid_of() { [[ -s $1 ]] && cat "$1"; }
+alive() {  # PIDFILE: false once the daemon that wrote it has died (true while it is not written yet)
+    local pid
+    pid=$(pid_of "$1") || return 0
+    kill -0 "$pid" 2>/dev/null
+}
 stop_daemon() {  # NAME PIDFILE: TERM, then KILL after 10 s
     local name=$1 pidfile=$2 pid i
     pid=$(pid_of "$pidfile") || return 0
@@ -141,15 +146,27 @@ munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
 munge -n --socket="$dir/munge/munge.socket" | unmunge --socket="$dir/munge/munge.socket" >/dev/null \
     || { daemon_logs; fail "munge credentials do not round-trip through munged"; }
 
-# Two free loopback ports for slurmctld and slurmd.
+# Two free loopback ports for slurmctld and slurmd: the first bindable pair from 6817 (Slurm's
+# default) up, below the ephemeral range, so that no client connection of this or an earlier
+# run (in TIME_WAIT) holds them.
 read -r ctld_port slurmd_port < <(python3 - <<'PY'
 import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
+free = []
+for port in range(6817, 7817):
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", port))
+        free.append(port)
+    except OSError:
+        pass
+    finally:
+        s.close()
+    if len(free) == 2:
+        break
+print(*free)
 PY
 )
+[[ -n ${slurmd_port:-} ]] || fail "no two free TCP ports between 6817 and 7816"
 
 cat > "$SLURM_CONF" <<EOF
 # Written by scripts/slurm-smoke.sh: a one-node cluster on loopback, without cgroups.
@@ -192,17 +209,19 @@ slurmctld || { daemon_logs; fail "slurmctld did not start"; }
 up=0
 for ((i = 0; i < 150; i++)); do
     if scontrol ping 2>/dev/null | grep -q 'is UP'; then up=1; break; fi
+    alive "$dir/slurm/slurmctld.pid" || break
     sleep 0.2
 done
-(( up )) || { daemon_logs; fail "slurmctld did not answer scontrol ping within 30 s"; }
+(( up )) || { daemon_logs; fail "slurmctld died or did not answer scontrol ping within 30 s"; }
 slurmd -N "$host" || { daemon_logs; fail "slurmd did not start"; }
 up=0
 for ((i = 0; i < 150; i++)); do
     state=$(sinfo -h -n "$host" -o %t 2>/dev/null || true)
     if [[ $state == idle ]]; then up=1; break; fi
+    alive "$dir/slurm/slurmd.pid" || break
     sleep 0.2
 done
-(( up )) || { daemon_logs; fail "node $host did not become idle within 30 s (state: '${state:-none}')"; }
+(( up )) || { daemon_logs; fail "slurmd died or node $host did not become idle within 30 s (state: '${state:-none}')"; }
 say "cluster up in $((SECONDS - started)) s: munged, slurmctld (port $ctld_port), slurmd (port $slurmd_port), node $host with 2 CPUs"
 
 # --- submit the 3-task array and the dependent stitch -----------------------------------------
