@@ -300,9 +300,16 @@ if not os.path.isfile(os.path.join(stitched_dir, "front.csv")):
     problems.append(f"{stitched_dir}/front.csv is missing")
 if stitched.get("method") != "stitched":
     problems.append(f"method is {stitched.get('method')!r}, not 'stitched'")
-if "stitch" not in stitched:
-    problems.append("no 'stitch' object (per-family hypervolumes and gaps)")
+stitch = stitched.get("stitch")
+families = stitch.get("families") if isinstance(stitch, dict) else None
+if not isinstance(families, list):
+    problems.append("no 'stitch' object with its list of families (per-family hypervolumes, crossings, gaps)")
+    families = []
+elif len(families) != len(runs):
+    problems.append(f"{len(families)} families in 'stitch', expected one per input run ({len(runs)})")
 points = stitched.get("points") or []
+if any(not isinstance(p.get("family"), int) or not 0 <= p["family"] < max(len(families), 1) for p in points):
+    problems.append("a point whose family is missing or not an index into stitch.families")
 if len(points) < 2:
     problems.append(f"{len(points)} points")
 objs = [p.get("objectives") for p in points]
@@ -327,7 +334,8 @@ for d, run in runs.items():
         problems.append(f"{d}: reference {run.get('reference')} differs from the stitched front's {reference}")
     if isinstance(hv, (int, float)) and hv < run["hypervolume"] - 1e-12:
         problems.append(f"stitched hypervolume {hv} < {d}'s {run['hypervolume']}")
-print(f"  stitched: {len(points)} points, hypervolume {hv} (reference {reference})")
+gaps = stitch.get("gaps", []) if isinstance(stitch, dict) else []
+print(f"  stitched: {len(points)} points, hypervolume {hv} (reference {reference}), {len(families)} families, {len(gaps)} gaps")
 for d, run in runs.items():
     print(f"  {d}: {len(run.get('points', []))} points, hypervolume {run['hypervolume']}")
 for p in problems:
