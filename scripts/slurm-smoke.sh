@@ -318,10 +318,21 @@ if any(not isinstance(o, list) or not o or not all(isinstance(v, (int, float)) a
 else:
     def dominates(a, b):
         return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
-    pairs = [(i, j) for i in range(len(objs)) for j in range(len(objs)) if i != j and dominates(objs[i], objs[j])]
-    if pairs:
-        i, j = pairs[0]
-        problems.append(f"{len(pairs)} dominated pairs, e.g. point {i} {objs[i]} dominates point {j} {objs[j]}")
+    dominated = []
+    if all(len(o) == 2 for o in objs):
+        # Two objectives: after sorting by (f1, f2) and merging equal points, a point is
+        # dominated exactly when an earlier one has f2 <= its f2.
+        best = None
+        for o in sorted(set(map(tuple, objs))):
+            if best is not None and best[1] <= o[1]:
+                dominated.append((best, o))
+            if best is None or o[1] < best[1]:
+                best = o
+    else:
+        dominated = [(a, b) for a in objs for b in objs if dominates(a, b)]
+    if dominated:
+        a, b = dominated[0]
+        problems.append(f"{len(dominated)} dominated points, e.g. {list(b)} (dominated by {list(a)})")
 ts = [p.get("t") for p in points]
 if any(not isinstance(t, (int, float)) or not (0 <= t <= 1) for t in ts):
     problems.append("a point whose t is missing or outside [0, 1]")
