@@ -4,17 +4,31 @@ import LinearAlgebra
 import MultiObjective
 import PaLoRA
 
+/// How a ray `λ` weighs the objectives in ``LinearSegmentTraining``.
+public enum SegmentScalarization: String, Sendable, Equatable, CaseIterable {
+    /// `λᵀf` — PaLoRA's objective (Dimitriadis et al., eq. 3). On a concave front it pulls
+    /// every ray to an end of the front, so the family collapses onto one end unless the seed
+    /// sits where the two ends tie.
+    case linear
+    /// `maxᵢ λᵢ fᵢ` (weighted Chebyshev, ideal point 0): each ray has its own point of the
+    /// front, concave or not, so the family spreads along it; its subgradient is
+    /// `λᵢ* ∇fᵢ*` for the largest term `i*`.
+    case chebyshev
+}
+
 /// Options of ``LinearSegmentTraining``.
 public struct LinearSegmentOptions: Sendable, Equatable {
     /// The preference rays of each step (PaLoRA's schedules; the public code's annealed
     /// deterministic rays by default).
     public var schedule: PreferenceSchedule = .publicDefault(rays: 5)
     /// Gradient steps.
-    public var steps = 1000
+    public var steps = 5000
     /// Step length of projected gradient descent on the vertices.
-    public var stepSize = 0.05
+    public var stepSize = 0.02
     /// Seed of random schedules (Dirichlet).
     public var seed: UInt64 = 1
+    /// How each ray weighs the objectives.
+    public var scalarization = SegmentScalarization.chebyshev
 
     public init() {}
 }
@@ -23,8 +37,11 @@ public struct LinearSegmentOptions: Sendable, Equatable {
 /// objective and preference schedules (Dimitriadis et al., eq. 3): each step draws the rays
 /// `λ₁ … λ_M` of the schedule at progress `τ = step / steps` and descends
 ///
-///     L(v) = (1/M) Σⱼ λⱼᵀ f(x(λⱼ)),   ∂L/∂vₜ = (1/M) Σⱼ λⱼₜ J(x(λⱼ))ᵀ λⱼ,
+///     L(v) = (1/M) Σⱼ s(λⱼ, f(x(λⱼ))),   ∂L/∂vₜ = (1/M) Σⱼ λⱼₜ J(x(λⱼ))ᵀ wⱼ,
 ///
+/// with `s(λ, f) = λᵀf` and `wⱼ = λⱼ` for ``SegmentScalarization/linear`` (PaLoRA's), or
+/// `s(λ, f) = maxᵢ λᵢ fᵢ` and `wⱼ = λⱼᵢ* eᵢ*` for ``SegmentScalarization/chebyshev`` (the
+/// default: ZDT2's front is concave),
 /// projecting each vertex onto the box after the step (the box is convex, so every `x(λ)`
 /// stays inside). Both vertices start at the seed; the rays pull them apart along the front.
 public enum LinearSegmentTraining {
@@ -47,9 +64,13 @@ public enum LinearSegmentTraining {
             for lambda in rays {
                 let family = try LinearSegment(vertices: vertices)
                 let x = try family.parameters(at: .preference(lambda))
-                let (_, jacobian) = try objective.valuesAndJacobian(at: x)
+                let (values, jacobian) = try objective.valuesAndJacobian(at: x)
+                var weights = lambda
+                if options.scalarization == .chebyshev, let top = values.indices.max(by: { lambda[$0] * values[$0] < lambda[$1] * values[$1] }) {
+                    weights = values.indices.map { $0 == top ? lambda[$0] : 0 }
+                }
                 var weighted = [Double](repeating: 0, count: x.count)
-                for (weight, row) in zip(lambda, jacobian) { Vectors.axpy(weight, row, &weighted) }
+                for (weight, row) in zip(weights, jacobian) { Vectors.axpy(weight, row, &weighted) }
                 for t in 0..<m { Vectors.axpy(lambda[t] / Double(rays.count), weighted, &gradient[t]) }
             }
             for t in 0..<m {

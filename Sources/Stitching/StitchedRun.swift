@@ -66,6 +66,8 @@ public enum StitchedRun {
             return try evaluate(families[index], coordinate)
         }
         let ordered = stitched.sources.map { families[$0] }
+        // Run-level fields from the first family in canonical order, so the input order never shows.
+        let lead = ordered.first ?? first
         let points = try stitched.vertices.enumerated().map { index, vertex in
             let family = ordered[vertex.family]
             return FrontFile.Point(
@@ -91,14 +93,15 @@ public enum StitchedRun {
             },
             pieces: stitched.pieces,
             gaps: stitched.gaps.map { FrontFile.Stitch.Gap(t: $0.t, from: $0.from, to: $0.to, distance: $0.distance) },
-            gapTolerance: stitched.gapTolerance, length: stitched.length, objectives: first.isNetwork ? "test loss" : "f")
+            gapTolerance: stitched.gapTolerance, length: stitched.length, objectives: lead.isNetwork ? "test loss" : "f")
         let hypervolume = try stitched.hypervolume(reference: referencePoint)
         let front = FrontFile(
-            problem: first.problem, architecture: first.model?.architecture, seed: first.front.seed, method: method,
-            reference: referencePoint, referenceRule: reference == nil ? first.front.referenceRule : "given",
+            problem: lead.problem, architecture: lead.model?.architecture, seed: lead.front.seed, method: method,
+            reference: referencePoint,
+            referenceRule: families.allSatisfy({ $0.front.reference == referencePoint }) ? lead.front.referenceRule : "given",
             hypervolume: hypervolume, pointsHypervolume: hypervolume, points: points, curve: curve,
             evaluations: EvaluationCounts(objectives: evaluations), candidates: 0, rejected: 0,
-            trainImages: first.front.trainImages, testImages: first.front.testImages, stitch: record)
+            trainImages: lead.front.trainImages, testImages: lead.front.testImages, stitch: record)
         return StitchedRunResult(front: front, stitched: stitched, families: ordered, evaluations: evaluations)
     }
 

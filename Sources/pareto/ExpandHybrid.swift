@@ -19,6 +19,7 @@ extension ExpandCommand {
         options.segment.steps = hybrid.hybridSteps
         options.segment.stepSize = hybrid.hybridStepSize
         options.segment.seed = seed
+        options.segment.scalarization = hybrid.hybridScalarization
         options.stitch.gapTolerance = hybrid.gapTolerance
         let clock = Date()
         let directory = URL(fileURLWithPath: out, isDirectory: true)
@@ -95,19 +96,24 @@ extension ExpandCommand {
     }
 }
 
+extension SegmentScalarization: ExpressibleByArgument {}
+
 /// The options of `pareto expand --method hybrid`.
 struct HybridOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Hybrid, analytic problems: gradient steps of the linear family x(λ) = x₀ + Σ λₜ dₜ.")
-    var hybridSteps = 1000
+    var hybridSteps = 5000
 
     @Option(parsing: .unconditional, help: "Hybrid, analytic problems: step length of the linear family's projected gradient descent.")
-    var hybridStepSize = 0.05
+    var hybridStepSize = 0.02
+
+    @Option(help: "Hybrid, analytic problems: how each preference ray weighs the objectives when training the linear family: chebyshev (max λᵢfᵢ; spreads along concave fronts) or linear (λᵀf, PaLoRA's; collapses to an end of a concave front).")
+    var hybridScalarization: SegmentScalarization = .chebyshev
 
     @Option(parsing: .unconditional, help: "Hybrid: longest junction between parts that still counts as continuous (default: the parts' own sampling resolution; see pareto stitch).")
     var gapTolerance: Double?
 
     /// Whether every option has its default (it then may go with any method).
-    var isDefault: Bool { hybridSteps == 1000 && hybridStepSize == 0.05 && gapTolerance == nil }
+    var isDefault: Bool { hybridSteps == 5000 && hybridStepSize == 0.02 && hybridScalarization == .chebyshev && gapTolerance == nil }
 
     func validate() throws {
         try Check.count(hybridSteps, "--hybrid-steps", atLeast: 1, atMost: 10_000_000)
