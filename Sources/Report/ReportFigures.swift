@@ -27,20 +27,13 @@ extension ReportPage {
         let m = points.map(\.frontObjectives.count).min() ?? 0
         let preferenceFamily = input.curve.contains { $0.t == nil && $0.preference != nil }
         if !input.families.isEmpty, m == 2 {
-            // The stitched front: one colour per family; the front's own polyline, broken at its gaps.
-            var pieces: [[[Double]]] = [[]]
-            for (k, point) in points.enumerated() {
-                if input.gaps.contains(where: { $0.first == k - 1 }) { pieces.append([]) }
-                pieces[pieces.count - 1].append(point.frontObjectives)
-            }
-            let families = pieces.enumerated().map { index, piece in
-                ParetoFigures.Family(name: index == 0 ? "stitched front" : "stitched front (after gap \(index))", points: [], curve: piece)
-            }.filter { $0.curve.count >= 2 } + input.families.map { family in
+            // The stitched front: one colour per family.
+            let families = input.families.map { family in
                 ParetoFigures.Family(name: family.hypervolume.map { "\(family.name) (HV \(String(format: "%.4f", $0)))" } ?? family.name, points: family.objectives)
             }
             figures.append(ReportFigure(
                 name: "front",
-                caption: "The stitched front: its points coloured by the family each comes from (legend: the family's own hypervolume), the front's polyline broken at gaps"
+                caption: "The stitched front: its points coloured by the family each comes from (legend: the family's own hypervolume)"
                     + (input.analyticFront == nil ? "" : ", the analytic front dashed")
                     + (input.reference == nil ? "" : ", and the region it dominates w.r.t. the reference shaded") + ".",
                 figure: try ParetoFigures.stitchedFront(
@@ -64,6 +57,8 @@ extension ReportPage {
                     + (input.reference == nil ? "" : ", and the region the front dominates w.r.t. the reference shaded") + ".",
                 figure: try ParetoFigures.front(front, identifier: "front")))
         }
+        // A stitched run's points carry the families' curve objectives (test losses) only.
+        guard input.families.isEmpty else { return figures }
         if network, points.allSatisfy({ $0.objectives.count >= 2 }) {
             let train = ParetoFigures.FrontInput(title: "Front in training-loss space (the objectives Algorithm 1 works on)",
                                                  objectiveNames: ["training loss, task 1", "training loss, task 2"],
