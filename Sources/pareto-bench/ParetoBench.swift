@@ -9,7 +9,8 @@ struct ParetoBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pareto-bench",
         abstract: "Benchmarks of ParetoKit's kernels (run with swift run -c release).",
-        subcommands: [HVPBenchmark.self, MINRESBenchmark.self, HypervolumeBenchmark.self, ZDT2Benchmark.self, TangentStepBenchmark.self, PaLoRABenchmark.self])
+        subcommands: [HVPBenchmark.self, MINRESBenchmark.self, HypervolumeBenchmark.self, ZDT2Benchmark.self, TangentStepBenchmark.self, PaLoRABenchmark.self,
+                      Table1Command.self, Table2Command.self])
 
     /// Checks OpenBLAS's kernel choice first (``BLASStartup``: may restart the process once
     /// with a better `OPENBLAS_CORETYPE`; a leading `--quiet` silences it), then runs the benchmark.
