@@ -140,7 +140,8 @@ struct Table2Command: ParsableCommand {
             var record: [String: Any] = [
                 "id": spec.id, "sweep": spec.sweep, "k": spec.k, "s": spec.s, "points": spec.points, "hypervolume": hv,
                 "hypervolume_with_input": hvWithSeed, "accepted": outcome.pointTestLosses.count, "candidates": outcome.candidates,
-                "rejected": outcome.rejected, "expand_evaluations": outcome.paperUnit(tasks: 2),
+                "rejected": outcome.rejected, "expand_evaluations": outcome.expansionPaperUnit(tasks: 2),
+                "seed_phase_evaluations": outcome.seedPaperUnit(tasks: 2).map { $0 as Any } ?? NSNull(),
                 "expand_calls": ["objectives": outcome.objectives, "gradients": outcome.gradients, "hvps": outcome.hvps],
                 "front_hypervolume": outcome.hypervolume, "seconds": Double(wallText) ?? .nan, "run_directory": spec.id,
             ]

@@ -148,6 +148,26 @@ struct ExpansionOutcome {
     /// objective and HVP calls count one each. Full-set calls count one like mini-batch ones.
     func paperUnit(tasks m: Int) -> Int { objectives + (1 + m) * gradients + hvps }
 
+    /// The counts of one phase of `evaluations_by_phase` (zero when absent).
+    func phase(_ name: String) -> (objectives: Int, gradients: Int, hvps: Int) {
+        guard let counts = byPhase?[name] as? [String: Any] else { return (0, 0, 0) }
+        func value(_ key: String) -> Int { (counts[key] as? NSNumber)?.intValue ?? 0 }
+        return (value("objectives"), value("gradients"), value("hvps"))
+    }
+
+    /// The seed's ParetoOptimize (phase `seed` of `evaluations_by_phase`) in Ma et al.'s unit;
+    /// `nil` for runs without phases (their seed steps are inside ``expansionPaperUnit(tasks:)``).
+    func seedPaperUnit(tasks m: Int) -> Int? {
+        guard byPhase != nil else { return nil }
+        let seed = phase("seed")
+        return seed.objectives + (1 + m) * seed.gradients + seed.hvps
+    }
+
+    /// The expansion proper in Ma et al.'s unit: every phase but the seed's (tangent solves,
+    /// corrections, …; test evaluations are never in `evaluations`). Runs without phases: all of
+    /// ``paperUnit(tasks:)``.
+    func expansionPaperUnit(tasks m: Int) -> Int { paperUnit(tasks: m) - (seedPaperUnit(tasks: m) ?? 0) }
+
     /// Reads `directory/front.json`.
     init(directory: URL) throws {
         let url = directory.appendingPathComponent("front.json")
