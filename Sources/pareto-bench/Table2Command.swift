@@ -142,6 +142,7 @@ struct Table2Command: ParsableCommand {
                 "hypervolume_with_input": hvWithSeed, "accepted": outcome.pointTestLosses.count, "candidates": outcome.candidates,
                 "rejected": outcome.rejected, "expand_evaluations": outcome.expansionPaperUnit(tasks: 2),
                 "seed_phase_evaluations": outcome.seedPaperUnit(tasks: 2).map { $0 as Any } ?? NSNull(),
+                "expand_batch_equivalents": outcome.batchEquivalents(tasks: 2, batch: 256),
                 "expand_calls": ["objectives": outcome.objectives, "gradients": outcome.gradients, "hvps": outcome.hvps],
                 "front_hypervolume": outcome.hypervolume, "seconds": Double(wallText) ?? .nan, "run_directory": spec.id,
             ]

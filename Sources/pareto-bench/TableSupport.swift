@@ -126,6 +126,8 @@ func doubles(_ object: [String: Any], _ key: String, in path: String) throws -> 
 struct ExpansionOutcome {
     /// Test losses of the accepted points.
     var pointTestLosses: [[Double]]
+    /// Test losses of the points without a parent: the seed after its own ParetoOptimize.
+    var rootTestLosses: [[Double]]
     /// Test losses of the curve samples.
     var curveTestLosses: [[Double]]
     /// `evaluations` (objectives, gradients, HVPs), as the CLI counts them: one call = one.
@@ -138,6 +140,19 @@ struct ExpansionOutcome {
     var hypervolume: Double, hypervolumeBefore: Double?, reference: [Double]
     /// `candidates` and `rejected`.
     var candidates: Int, rejected: Int
+
+    /// Training composites of the objectives (`train_images`) and of the HVP batch (`hvp_images`).
+    var trainImages: Int, hvpImages: Int
+    /// Mini-batch gradient calls among `gradients` (state.json's `mini_batch_gradients`; 0 when absent).
+    var miniBatchGradients: Int
+
+    /// The work of the run in mini-batch evaluations of `batch` images (the training unit):
+    /// a full-set call costs `⌈train_images/batch⌉` of them, an HVP `⌈hvp_images/batch⌉`, a
+    /// mini-batch gradient one; every gradient call is values + Jacobian (`1 + m`).
+    func batchEquivalents(tasks m: Int, batch: Int) -> Int {
+        let full = (trainImages + batch - 1) / batch, hvp = (hvpImages + batch - 1) / batch
+        return objectives * full + (1 + m) * ((gradients - miniBatchGradients) * full + miniBatchGradients) + hvps * hvp
+    }
 
     /// Total calls (`objectives + gradients + hvps`).
     var calls: Int { objectives + gradients + hvps }
@@ -175,6 +190,7 @@ struct ExpansionOutcome {
         let path = url.path
         guard let points = front["points"] as? [[String: Any]] else { throw TableError.badOutput(path: path, reason: "no \"points\"") }
         pointTestLosses = try points.map { try doubles($0, "test_loss", in: path) }
+        rootTestLosses = try points.filter { $0["parent"] == nil || $0["parent"] is NSNull }.map { try doubles($0, "test_loss", in: path) }
         let curve = front["curve"] as? [[String: Any]] ?? []
         curveTestLosses = try curve.map { try doubles($0, "objectives", in: path) }
         guard let evaluations = front["evaluations"] as? [String: Any] else { throw TableError.badOutput(path: path, reason: "no \"evaluations\"") }
@@ -187,6 +203,10 @@ struct ExpansionOutcome {
         hypervolume = hv
         hypervolumeBefore = (front["hypervolume_before"] as? NSNumber)?.doubleValue
         reference = try doubles(front, "reference", in: path)
+        trainImages = (front["train_images"] as? NSNumber)?.intValue ?? 0
+        hvpImages = (front["hvp_images"] as? NSNumber)?.intValue ?? 0
+        let state = try? readJSONObject(directory.appendingPathComponent("state.json"))
+        miniBatchGradients = (state?["mini_batch_gradients"] as? NSNumber)?.intValue ?? 0
         candidates = (front["candidates"] as? NSNumber)?.intValue ?? 0
         rejected = (front["rejected"] as? NSNumber)?.intValue ?? 0
     }

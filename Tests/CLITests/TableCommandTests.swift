@@ -43,7 +43,7 @@ final class TableCommandTests: XCTestCase {
     /// An expansion's accepted points and curve samples (test losses) and its evaluation count
     /// in the paper's unit (each gradient call is values + Jacobian: 1 + 2 evaluations), without
     /// the seed's ParetoOptimize when front.json splits the counts by phase (`seed`: that phase).
-    private func expansion(_ directory: URL) throws -> (losses: [[Double]], evaluations: Int, seed: Int?, minres: [Int]) {
+    private func expansion(_ directory: URL) throws -> (losses: [[Double]], evaluations: Int, seed: Int?, minres: [Int], work: Int, roots: [[Double]]) {
         let front = try json(directory.appendingPathComponent("front.json"))
         let points = try XCTUnwrap(front["points"] as? [[String: Any]])
         let curve = front["curve"] as? [[String: Any]] ?? []
@@ -51,10 +51,17 @@ final class TableCommandTests: XCTestCase {
         let counts = try XCTUnwrap(front["evaluations"] as? [String: Any])
         let (o, g, h) = ((counts["objectives"] as? Int) ?? 0, (counts["gradients"] as? Int) ?? 0, (counts["hvps"] as? Int) ?? 0)
         let minres = points.compactMap { $0["minres_iterations"] as? Int }
-        guard let phases = front["evaluations_by_phase"] as? [String: Any] else { return (losses, o + 3 * g + h, nil, minres) }
+        let roots = try points.filter { !($0["parent"] is Int) }.map { try numbers($0["test_loss"]) }
+        // Work in batches of 256: full-set calls on train_images, HVPs on hvp_images, mini-batch gradients one batch.
+        let state = try json(directory.appendingPathComponent("state.json"))
+        let miniBatch = (state["mini_batch_gradients"] as? Int) ?? 0
+        let full = Int((Double(try XCTUnwrap(front["train_images"] as? Int)) / 256).rounded(.up))
+        let hvp = Int((Double(try XCTUnwrap(front["hvp_images"] as? Int)) / 256).rounded(.up))
+        let work = o * full + 3 * ((g - miniBatch) * full + miniBatch) + h * hvp
+        guard let phases = front["evaluations_by_phase"] as? [String: Any] else { return (losses, o + 3 * g + h, nil, minres, work, roots) }
         let seed = phases["seed"] as? [String: Any] ?? [:]
         let seedUnit = ((seed["objectives"] as? Int) ?? 0) + 3 * ((seed["gradients"] as? Int) ?? 0) + ((seed["hvps"] as? Int) ?? 0)
-        return (losses, o + 3 * g + h - seedUnit, seedUnit, minres)
+        return (losses, o + 3 * g + h - seedUnit, seedUnit, minres, work, roots)
     }
 
     private let reference = [5.0, 5.5]
@@ -82,7 +89,7 @@ final class TableCommandTests: XCTestCase {
         let expectedTrain = [4 * 3, 2 * 4 * 2, 2 * 4 * 3]
         for (index, row) in rows.enumerated() {
             let ids = seedsOfRow[index]
-            var seedLosses: [[Double]] = [], union: [[Double]] = [], expandEvaluations = 0, seedPhase: Int? = 0
+            var seedLosses: [[Double]] = [], union: [[Double]] = [], expandEvaluations = 0, seedPhase: Int? = 0, work = 0, polished: [[Double]] = []
             for id in ids {
                 let loss = try evaluate(out.appendingPathComponent("seeds/\(id).safetensors"), testSize: 200)
                 seedLosses.append(loss)
@@ -91,6 +98,9 @@ final class TableCommandTests: XCTestCase {
                 XCTAssertTrue(expanded.minres.allSatisfy { $0 <= 4 }, "MINRES cap k = 4: \(expanded.minres)")
                 union += expanded.losses
                 expandEvaluations += expanded.evaluations
+                work += expanded.work
+                XCTAssertEqual(expanded.roots.count, 1, "one seed point in \(id)")
+                polished += expanded.roots
                 seedPhase = expanded.seed.flatMap { s in seedPhase.map { $0 + s } }
             }
             union += seedLosses
@@ -100,6 +110,9 @@ final class TableCommandTests: XCTestCase {
             XCTAssertEqual(try XCTUnwrap(row["new_hypervolume"] as? Double), hypervolume2D(union, reference), accuracy: 1e-9, label)
             XCTAssertEqual(row["expand_evaluations"] as? Int, expandEvaluations, label)
             XCTAssertEqual(row["seed_phase_evaluations"] as? Int, seedPhase, label)
+            XCTAssertEqual(row["expand_batch_equivalents"] as? Int, work, label)
+            XCTAssertEqual(try XCTUnwrap(row["seed_optimized_hypervolume"] as? Double), hypervolume2D(seedLosses + polished, reference),
+                           accuracy: 1e-9, label)
             XCTAssertGreaterThanOrEqual(try XCTUnwrap(row["new_hypervolume"] as? Double), try XCTUnwrap(row["hypervolume"] as? Double))
             XCTAssertEqual(try XCTUnwrap(row["expand_fraction"] as? Double), Double(expandEvaluations) / Double(expectedTrain[index]), accuracy: 1e-12)
         }
