@@ -309,7 +309,7 @@ struct Table1Command: ParsableCommand {
                 "expand_batch_equivalents": work, "expand_work_fraction": Double(work) / Double(train),
                 "seed_optimized_hypervolume": polishedHV,
                 "expand_with_seed_fraction": Double(expandPaper + seedPaper) / Double(train),
-                "expand_fraction": Double(expandPaper) / Double(train), "hypervolume_gain": newHV / hv - 1,
+                "expand_fraction": Double(expandPaper) / Double(train), "hypervolume_gain": hv > 0 ? newHV / hv - 1 : Double.nan,
                 "train_seconds": trainWall, "expand_seconds": expandWall,
             ])
         }
@@ -342,12 +342,13 @@ struct Table1Command: ParsableCommand {
         var markdown = "| \(dataset.uppercased()) | TRAIN | HV | EXPAND | NEW HV | EXPAND/TRAIN | SEED-OPT | (EXPAND+SEED-OPT)/TRAIN | work/TRAIN | SEED-OPT HV | HV gain | train wall s | expand wall s |\n"
         markdown += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         for record in records {
-            markdown += "| \(record["row"]!) | \(record["train_evaluations"]!) | \(fixed(record["hypervolume"] as! Double, 4)) | "
-                + "\(record["expand_evaluations"]!) | \(fixed(record["new_hypervolume"] as! Double, 4)) | "
-                + "\(fixed(100 * (record["expand_fraction"] as! Double), 1)) % | \((record["seed_phase_evaluations"] as? Int).map { "\($0)" } ?? "in EXPAND") | "
-                + "\(fixed(100 * (record["expand_with_seed_fraction"] as! Double), 1)) % | "
-                + "\(fixed(100 * (record["expand_work_fraction"] as! Double), 1)) % | \(fixed(record["seed_optimized_hypervolume"] as! Double, 4)) | \(fixed(100 * (record["hypervolume_gain"] as! Double), 2)) % | "
-                + "\(fixed(record["train_seconds"] as! Double, 0)) | \(fixed(record["expand_seconds"] as! Double, 0)) |\n"
+            markdown += "| \(record["row"]!) | \(record["train_evaluations"]!) | \(cell(record["hypervolume"], 4)) | "
+                + "\(record["expand_evaluations"]!) | \(cell(record["new_hypervolume"], 4)) | "
+                + "\(cell(record["expand_fraction"], 1, scale: 100, suffix: " %")) | \((record["seed_phase_evaluations"] as? Int).map { "\($0)" } ?? "in EXPAND") | "
+                + "\(cell(record["expand_with_seed_fraction"], 1, scale: 100, suffix: " %")) | "
+                + "\(cell(record["expand_work_fraction"], 1, scale: 100, suffix: " %")) | \(cell(record["seed_optimized_hypervolume"], 4)) | "
+                + "\(cell(record["hypervolume_gain"], 2, scale: 100, suffix: " %")) | "
+                + "\(cell(record["train_seconds"], 0)) | \(cell(record["expand_seconds"], 0)) |\n"
         }
         markdown += "\nReference \(referenceText) (\(referenceRule)); K = \(directions), N = \(points), s = \(stepSize), k = \(minresIterations), "
             + "HVP batch \(hvpBatch); \(epochs) epochs, batch \(batchSize).\n"

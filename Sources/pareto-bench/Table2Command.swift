@@ -175,10 +175,10 @@ struct Table2Command: ParsableCommand {
             let count = records.filter { ($0["sweep"] as! String) == sweep }.count
             guard count > 0 else { return "" }
             return line(sweep, name, parameter) + "|---|" + String(repeating: "---:|", count: count) + "\n"
-                + line(sweep, "HV", { fixed($0["hypervolume"] as! Double, 4) })
+                + line(sweep, "HV", { cell($0["hypervolume"], 4) })
                 + line(sweep, "accepted / N", { "\($0["accepted"]!) / \($0["points"]!)" })
                 + line(sweep, "EXPAND", { "\($0["expand_evaluations"]!)" })
-                + line(sweep, "wall s", { fixed($0["seconds"] as! Double, 0) }) + "\n"
+                + line(sweep, "wall s", { cell($0["seconds"], 0) }) + "\n"
         }
         var markdown = table("k", "k (s = \(kStepSize), N = \(points))", { "\($0["k"]!)" })
         markdown += table("s", "s (k = \(sMinresIterations), N = 1/s)", { "\($0["s"]!)" })

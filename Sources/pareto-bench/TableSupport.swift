@@ -107,9 +107,27 @@ func readJSONObject(_ url: URL) throws -> [String: Any] {
     return object
 }
 
-/// Writes `object` as pretty, key-sorted JSON to `url`, atomically.
+/// `object` with every non-finite number (a ratio to a zero hypervolume, an unknown wall time)
+/// replaced by `null`, which JSON can hold.
+func jsonSafe(_ object: Any) -> Any {
+    switch object {
+    case let value as Double: return value.isFinite ? value : NSNull()
+    case let dictionary as [String: Any]: return dictionary.mapValues(jsonSafe)
+    case let array as [Any]: return array.map(jsonSafe)
+    default: return object
+    }
+}
+
+/// A table cell: `value` with `digits` decimals (× `scale`, then `suffix`), or "—" when it is
+/// missing or not finite.
+func cell(_ value: Any?, _ digits: Int, scale: Double = 1, suffix: String = "") -> String {
+    guard let number = value as? Double, number.isFinite else { return "—" }
+    return fixed(number * scale, digits) + suffix
+}
+
+/// Writes `object` as pretty, key-sorted JSON to `url`, atomically (non-finite numbers as null).
 func writeJSONObject(_ object: Any, to url: URL) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    let data = try JSONSerialization.data(withJSONObject: jsonSafe(object), options: [.prettyPrinted, .sortedKeys])
     try data.write(to: url, options: .atomic)
 }
 
