@@ -1,3 +1,4 @@
+import LinearAlgebra
 import MultiObjective
 
 /// How ``paretoOptimize(_:from:options:)`` steps toward the front.
@@ -12,6 +13,36 @@ public enum ParetoOptimizeMethod: Sendable, Equatable {
     /// Armijo on the maximum. Unlike weighted sums it reaches concave parts of a front
     /// (Miettinen 1999, §3.4), so it gives interior seeds on ZDT2.
     case chebyshev([Double])
+}
+
+/// Mini-batch ParetoOptimize (the stochastic variant of Ma et al.'s correction, as their
+/// public code and the SGD trainers step): each step draws a mini-batch `B` of the objective's
+/// ``ParetoObjective/miniBatches``, computes `∇f_B(x)` (one gradient evaluation) and, for
+/// MGDA, the min-norm weights `α*_B` of *that batch's* gradients (Désidéri 2012; Sener & Koltun
+/// 2018, Algorithm 2), and takes the SGD step `x ← P(x − η Σ α*_{B,i} ∇f_{B,i}(x))` (weighted
+/// sums: `x ← P(x − η Σ wᵢ ∇f_{B,i}(x))`) at the fixed step size `η`, without line search.
+///
+/// The steps are a fixed number (``ParetoOptimizeOptions/maxIterations``) unless
+/// ``checkEvery`` is set: then every `checkEvery` steps (and before the first) the point is
+/// evaluated on the *full* objectives and the steps stop once its stationarity meets the
+/// tolerances of ``ParetoOptimizeOptions``. Stationarity is never judged on a mini-batch (its
+/// min-norm element is noisy); the returned point is always evaluated on the full objectives.
+public struct MiniBatchOptimization: Sendable, Equatable {
+    /// Full-set stationarity check every this many steps (`nil`: none, a fixed number of steps).
+    public var checkEvery: Int?
+    /// Seed of the batch draws (each call has its own stream as well, see
+    /// ``paretoOptimize(_:from:options:stream:)``).
+    public var seed: UInt64
+    /// With ``checkEvery``: halve the step size whenever a full-set check finds the relative
+    /// stationarity no lower than the lowest so far (reduce-on-plateau: SGD at a fixed step size
+    /// stalls at a noise floor of the gradient, a shrinking step lowers the floor).
+    public var halveOnPlateau: Bool
+
+    public init(checkEvery: Int? = nil, seed: UInt64 = 1, halveOnPlateau: Bool = true) {
+        self.checkEvery = checkEvery
+        self.seed = seed
+        self.halveOnPlateau = halveOnPlateau
+    }
 }
 
 /// Options of ``paretoOptimize(_:from:options:)``.
@@ -31,10 +62,14 @@ public struct ParetoOptimizeOptions: Sendable, Equatable {
     /// `10⁻⁴ η ‖d‖²` for MGDA; the weighted sum for weighted-sum steps). Costs objective
     /// evaluations; without it, steps are taken at `stepSize` blindly (plain SGD style).
     public var backtracking = true
+    /// Steps on mini-batches (``MiniBatchOptimization``) instead of the full objectives
+    /// (`nil`: full-set steps, with Armijo if ``backtracking``). MGDA and weighted sums only.
+    public var miniBatch: MiniBatchOptimization? = nil
 
     public init(
         method: ParetoOptimizeMethod = .mgda, stepSize: Double = 0.5, maxIterations: Int = 100,
-        stationarityTolerance: Double = 1e-6, relativeStationarityTolerance: Double? = nil, backtracking: Bool = true
+        stationarityTolerance: Double = 1e-6, relativeStationarityTolerance: Double? = nil, backtracking: Bool = true,
+        miniBatch: MiniBatchOptimization? = nil
     ) {
         self.method = method
         self.stepSize = stepSize
@@ -42,6 +77,7 @@ public struct ParetoOptimizeOptions: Sendable, Equatable {
         self.stationarityTolerance = stationarityTolerance
         self.relativeStationarityTolerance = relativeStationarityTolerance
         self.backtracking = backtracking
+        self.miniBatch = miniBatch
     }
 }
 
@@ -96,9 +132,10 @@ public struct ParetoOptimizeResult: Sendable {
     public var iterations: Int
     /// Whether a stationarity tolerance was met.
     public var converged: Bool
-    /// Stationarity `‖Σ α*ᵢ∇fᵢ‖` at the start point.
+    /// Stationarity `‖Σ α*ᵢ∇fᵢ‖` at the start point (NaN when not measured: mini-batch steps
+    /// without ``MiniBatchOptimization/checkEvery`` never evaluate the start on the full set).
     public var initialStationarity: Double
-    /// Relative stationarity at the start point.
+    /// Relative stationarity at the start point (NaN when not measured, as above).
     public var initialRelativeStationarity: Double
 }
 
@@ -106,9 +143,16 @@ public struct ParetoOptimizeResult: Sendable {
 /// projected descent steps `x ← P(x + η d)`, `P` the projection onto the box (if any), with
 /// `d = −Σ α*ᵢ ∇fᵢ` (MGDA) or `d = −Σ wᵢ ∇fᵢ` (weighted sum) over the free coordinates, until
 /// Pareto stationarity `‖Σ α*ᵢ ∇fᵢ‖ ≤ tolerance` or the iteration cap.
-/// - Throws: Errors of the objective (non-finite values are reported, not stepped over).
+/// With ``ParetoOptimizeOptions/miniBatch`` the steps are taken on mini-batches instead
+/// (``MiniBatchOptimization``); `stream` then selects the call's own sequence of batches (an
+/// expansion passes one per candidate, so results do not depend on evaluation order and a
+/// resumed run repeats them).
+/// - Throws: Errors of the objective (non-finite values are reported, not stepped over);
+///   ``ExpansionError/invalidOption(_:)`` for invalid options, or mini-batch steps on an
+///   objective without mini-batches or with Chebyshev scalarisation.
 public func paretoOptimize(
-    _ objective: ParetoObjective, from x0: [Double], options: ParetoOptimizeOptions = ParetoOptimizeOptions()
+    _ objective: ParetoObjective, from x0: [Double], options: ParetoOptimizeOptions = ParetoOptimizeOptions(),
+    stream: UInt64 = 0
 ) throws -> ParetoOptimizeResult {
     guard options.stepSize > 0, options.stepSize.isFinite else {
         throw ExpansionError.invalidOption("ParetoOptimize step size must be positive, got \(options.stepSize)")
@@ -119,6 +163,9 @@ public func paretoOptimize(
             throw ExpansionError.invalidOption("scalarisation weights must be \(objective.objectiveCount) non-negative numbers, got \(w)")
         }
     case .mgda: break
+    }
+    if let miniBatch = options.miniBatch {
+        return try miniBatchParetoOptimize(objective, from: x0, options: options, miniBatch: miniBatch, stream: stream)
     }
     var point = try EvaluatedPoint(objective, at: objective.project(x0))
     let (initial, initialRelative) = (point.stationarity, point.relativeStationarity)
@@ -204,4 +251,72 @@ public func paretoOptimize(
     return ParetoOptimizeResult(
         point: point, iterations: iterations, converged: isStationary(point, direction),
         initialStationarity: initial, initialRelativeStationarity: initialRelative)
+}
+
+/// The mini-batch path of ``paretoOptimize(_:from:options:stream:)`` (see ``MiniBatchOptimization``).
+private func miniBatchParetoOptimize(
+    _ objective: ParetoObjective, from x0: [Double], options: ParetoOptimizeOptions, miniBatch: MiniBatchOptimization,
+    stream: UInt64
+) throws -> ParetoOptimizeResult {
+    guard let source = objective.miniBatches else {
+        throw ExpansionError.invalidOption("mini-batch ParetoOptimize needs an objective with mini-batches")
+    }
+    if case .chebyshev = options.method {
+        throw ExpansionError.invalidOption("mini-batch ParetoOptimize takes MGDA or weighted-sum steps, not Chebyshev")
+    }
+    if let every = miniBatch.checkEvery, every < 1 {
+        throw ExpansionError.invalidOption("the full-set stationarity check interval must be at least 1 step, got \(every)")
+    }
+    guard options.maxIterations >= 0 else {
+        throw ExpansionError.invalidOption("ParetoOptimize steps must not be negative, got \(options.maxIterations)")
+    }
+    let n = objective.parameterCount
+    // "MBPO" in the upper 32 bits, the caller's stream below.
+    var generator = SeededGenerator(seed: miniBatch.seed, stream: 0x4D42_504F << 32 ^ stream)
+    var x = objective.project(x0)
+    func meetsTolerance(_ p: EvaluatedPoint) -> Bool {
+        p.stationarity <= options.stationarityTolerance
+            || (options.relativeStationarityTolerance.map { p.relativeStationarity <= $0 } ?? false)
+    }
+    var measured: EvaluatedPoint? = nil
+    var initial = (absolute: Double.nan, relative: Double.nan)
+    var converged = false
+    var iterations = 0
+    var eta = options.stepSize
+    var lowest = Double.infinity
+    while true {
+        if let every = miniBatch.checkEvery, iterations % every == 0 || iterations == options.maxIterations {
+            let point = try EvaluatedPoint(objective, at: x)
+            if iterations == 0 { initial = (point.stationarity, point.relativeStationarity) }
+            measured = point
+            if meetsTolerance(point) {
+                converged = true
+                break
+            }
+            if miniBatch.halveOnPlateau && iterations > 0 && point.relativeStationarity >= lowest { eta /= 2 }
+            lowest = min(lowest, point.relativeStationarity)
+        }
+        if iterations == options.maxIterations { break }
+        let batch = source.draw(using: &generator)
+        let (_, jacobian) = try objective.miniBatchValuesAndJacobian(at: x, batch: batch)
+        let free = objective.freeVariables(at: x, jacobian: jacobian)
+        if free.isEmpty { break }
+        var direction = [Double](repeating: 0, count: n)
+        switch options.method {
+        case .mgda:
+            let combination = try MinNormWeights.correction(gradients: jacobian.map { Vector.restrict($0, to: free) }).correction
+            for (value, i) in zip(combination, free) { direction[i] = -value }
+        case .weightedSum(let w):
+            for (weight, row) in zip(w, jacobian) where weight != 0 { for i in free { direction[i] -= weight * row[i] } }
+        case .chebyshev:
+            break
+        }
+        x = objective.project(Vector.adding(x, direction, scaledBy: eta))
+        iterations += 1
+        measured = nil
+    }
+    let point = try measured ?? EvaluatedPoint(objective, at: x)
+    return ParetoOptimizeResult(
+        point: point, iterations: iterations, converged: converged || meetsTolerance(point),
+        initialStationarity: initial.absolute, initialRelativeStationarity: initial.relative)
 }
