@@ -33,15 +33,10 @@ public struct MiniBatchOptimization: Sendable, Equatable {
     /// Seed of the batch draws (each call has its own stream as well, see
     /// ``paretoOptimize(_:from:options:stream:)``).
     public var seed: UInt64
-    /// With ``checkEvery``: halve the step size whenever a full-set check finds the relative
-    /// stationarity no lower than the lowest so far (reduce-on-plateau: SGD at a fixed step size
-    /// stalls at a noise floor of the gradient, a shrinking step lowers the floor).
-    public var halveOnPlateau: Bool
 
-    public init(checkEvery: Int? = nil, seed: UInt64 = 1, halveOnPlateau: Bool = true) {
+    public init(checkEvery: Int? = nil, seed: UInt64 = 1) {
         self.checkEvery = checkEvery
         self.seed = seed
-        self.halveOnPlateau = halveOnPlateau
     }
 }
 
@@ -282,8 +277,6 @@ private func miniBatchParetoOptimize(
     var initial = (absolute: Double.nan, relative: Double.nan)
     var converged = false
     var iterations = 0
-    var eta = options.stepSize
-    var lowest = Double.infinity
     while true {
         if let every = miniBatch.checkEvery, iterations % every == 0 || iterations == options.maxIterations {
             let point = try EvaluatedPoint(objective, at: x)
@@ -293,8 +286,6 @@ private func miniBatchParetoOptimize(
                 converged = true
                 break
             }
-            if miniBatch.halveOnPlateau && iterations > 0 && point.relativeStationarity >= lowest { eta /= 2 }
-            lowest = min(lowest, point.relativeStationarity)
         }
         if iterations == options.maxIterations { break }
         let batch = source.draw(using: &generator)
@@ -311,7 +302,7 @@ private func miniBatchParetoOptimize(
         case .chebyshev:
             break
         }
-        x = objective.project(Vector.adding(x, direction, scaledBy: eta))
+        x = objective.project(Vector.adding(x, direction, scaledBy: options.stepSize))
         iterations += 1
         measured = nil
     }

@@ -56,7 +56,7 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "ParetoOptimize: maximum steps after each expansion step (default 200 for problems, 5 for networks; the minibatch methods take exactly this many).")
     var optimizeSteps: Int?
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize: step length; full-set steps start with it and halve it until every objective decreases, mini-batch steps use it as the SGD learning rate (halved on plateaus for the seed). Default 0.5 for problems; networks 0.01 for the minibatch methods, 0.1 for mgda and weighted-sum.")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: step length; full-set steps start with it and halve it until every objective decreases, mini-batch steps use it as the fixed SGD learning rate. Default 0.5 for problems; networks 0.01 for the minibatch methods, 0.1 for mgda and weighted-sum.")
     var optimizeStepSize: Double?
 
     @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖, for the seed and after each step (default 0.05).")

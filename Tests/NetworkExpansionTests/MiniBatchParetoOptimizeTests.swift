@@ -101,20 +101,21 @@ final class MiniBatchParetoOptimizeTests: XCTestCase {
         let result = try paretoOptimize(
             objective, from: x0,
             options: ParetoOptimizeOptions(
-                method: .mgda, stepSize: 0.1, maxIterations: 300, stationarityTolerance: 0, relativeStationarityTolerance: 0,
-                miniBatch: MiniBatchOptimization(checkEvery: 50, seed: 7)))
+                method: .mgda, stepSize: 0.1, maxIterations: 600, stationarityTolerance: 0, relativeStationarityTolerance: 0,
+                miniBatch: MiniBatchOptimization(checkEvery: 100, seed: 7)))
         let after = try independentRelativeStationarity(data, result.point.parameters)
         XCTAssertEqual(result.initialRelativeStationarity, before, accuracy: 1e-4)
         XCTAssertEqual(result.point.relativeStationarity, after, accuracy: 1e-4)
-        XCTAssertEqual(result.iterations, 300)
+        XCTAssertEqual(result.iterations, 600)
         XCTAssertFalse(result.converged)
-        XCTAssertLessThan(after, 0.8 * before, "relative stationarity \(before) → \(after)")
+        // (The trajectory is noisy early on; by 600 steps the network fits the 240 composites.)
+        XCTAssertLessThan(after, 0.5 * before, "relative stationarity \(before) → \(after)")
         // Both training losses fall too (MGDA is a common descent direction in expectation).
         let start = try EvaluatedPoint(try data.makeObjective(), at: x0).objectives
         for (a, b) in zip(result.point.objectives, start) { XCTAssertLessThan(a, b) }
-        // 300 mini-batch gradients and 7 full-set ones (checks at 0, 50, …, 300).
-        XCTAssertEqual(objective.miniBatchGradients, 300)
-        XCTAssertEqual(objective.counts, EvaluationCounts(objectives: 0, gradients: 307, hvps: 0))
+        // 600 mini-batch gradients and 7 full-set ones (checks at 0, 100, …, 600).
+        XCTAssertEqual(objective.miniBatchGradients, 600)
+        XCTAssertEqual(objective.counts, EvaluationCounts(objectives: 0, gradients: 607, hvps: 0))
     }
 
     /// The same calls with the same seed give the same point (batches are drawn from a seeded
@@ -305,7 +306,8 @@ final class MiniBatchParetoOptimizeTests: XCTestCase {
         let forced = try NetworkExpansion(data: data, options: options, directory: try temporaryDirectory("forced")).run(from: x0)
         let stationarity = try XCTUnwrap(forced.front.stationarity)
         XCTAssertEqual(stationarity.converged, false)
-        XCTAssertEqual(stationarity.after, try independentRelativeStationarity(data, forced.state.points[0].parameters), accuracy: 1e-4)
+        // Float32 engine vs double tape: the ratio amplifies rounding of the gradients.
+        XCTAssertEqual(stationarity.after, try independentRelativeStationarity(data, forced.state.points[0].parameters), accuracy: 2e-3)
 
         // A tolerance above the input's stationarity: no steps, converged, no force needed.
         options.force = false
