@@ -59,8 +59,8 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     public let engine: String
     /// Images per chunk of the training loss (the order of the floating-point sums).
     public let chunkSize: Int
-    /// Images per mini-batch of mini-batch ParetoOptimize (drawn from ``train``), or `nil`
-    /// (the objective then has no mini-batches).
+    /// Images per mini-batch of mini-batch ParetoOptimize (drawn from ``train``; a batch holds
+    /// at most the whole split), or `nil` (the objective then has no mini-batches).
     public let miniBatchSize: Int?
     private let factory: NetworkLossFactory
 
@@ -93,7 +93,7 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
         }
         let factory = factory ?? .engine(model)
         self.factory = factory
-        self.miniBatchSize = miniBatchSize.map { min($0, train.count) }
+        self.miniBatchSize = miniBatchSize
         self.model = model
         engine = factory.name
         self.chunkSize = chunkSize

@@ -270,6 +270,39 @@ final class MiniBatchParetoOptimizeTests: XCTestCase {
         XCTAssertNotNil(timing["mini_batch_gradient_seconds_mean"])
     }
 
+    private struct Killed: Error {}
+
+    /// A mini-batch run killed after point 2 and resumed writes the same front.json, byte for
+    /// byte, as an uninterrupted one: every candidate's batches come from its own stream, and
+    /// the phase counts survive the resume.
+    func testResumedMiniBatchRunRepeatsTheFront() throws {
+        let data = try Self.makeData()
+        let x0 = try Self.seedParameters.get()
+        var options = NetworkExpansionOptions()
+        options.expansion.points = 5
+        options.expansion.stepSize = 0.1
+        options.expansion.direction = DirectionOptions(method: .tangent, minresIterations: 4, minresTolerance: 1e-12, damping: 0.1)
+        options.expansion.optimize = ParetoOptimizeOptions(
+            method: .mgda, stepSize: 0.05, maxIterations: 3, stationarityTolerance: 0, miniBatch: MiniBatchOptimization(seed: 4))
+        options.seedSteps = 30
+        options.seedCheckEvery = 10
+        options.force = true
+        options.curveSamples = 3
+        let whole = try temporaryDirectory("whole"), killed = try temporaryDirectory("killed")
+        let reference = try NetworkExpansion(data: data, options: options, directory: whole).run(from: x0).front
+        let interrupted = try NetworkExpansion(data: data, options: options, directory: killed)
+        interrupted.onSaved = { id in if id == 2 { throw Killed() } }
+        XCTAssertThrowsError(try interrupted.run(from: x0)) { XCTAssertTrue($0 is Killed) }
+        var otherBatch = options
+        otherBatch.expansion.optimize.maxIterations = 4
+        XCTAssertThrowsError(try NetworkExpansion(data: data, options: otherBatch, directory: killed).resume(input: x0))
+        let resumed = try NetworkExpansion(data: data, options: options, directory: killed).resume(input: x0).front
+        XCTAssertEqual(resumed, reference)
+        XCTAssertEqual(
+            try Data(contentsOf: killed.appendingPathComponent("front.json")), try Data(contentsOf: whole.appendingPathComponent("front.json")))
+        XCTAssertNotNil(reference.evaluationsByPhase)
+    }
+
     // MARK: Stationary seeds
 
     /// Without `force`, a seed that stays above the tolerance stops the run before anything is
