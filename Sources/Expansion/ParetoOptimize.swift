@@ -23,10 +23,13 @@ public enum ParetoOptimizeMethod: Sendable, Equatable {
 /// sums: `x ← P(x − η Σ wᵢ ∇f_{B,i}(x))`) at the fixed step size `η`, without line search.
 ///
 /// The steps are a fixed number (``ParetoOptimizeOptions/maxIterations``) unless
-/// ``checkEvery`` is set: then every `checkEvery` steps (and before the first) the point is
-/// evaluated on the *full* objectives and the steps stop once its stationarity meets the
-/// tolerances of ``ParetoOptimizeOptions``. Stationarity is never judged on a mini-batch (its
-/// min-norm element is noisy); the returned point is always evaluated on the full objectives.
+/// ``checkEvery`` is set: then every `checkEvery` steps (and before the first, and after the
+/// last) the point is evaluated on the *full* objectives and the steps stop once its
+/// stationarity meets the tolerances of ``ParetoOptimizeOptions``; if none does, the checked
+/// point with the lowest relative stationarity is returned (SGD iterates fluctuate; the
+/// result's ``ParetoOptimizeResult/iterations`` still counts every step taken). Stationarity is
+/// never judged on a mini-batch (its min-norm element is noisy); the returned point is always
+/// evaluated on the full objectives.
 public struct MiniBatchOptimization: Sendable, Equatable {
     /// Full-set stationarity check every this many steps (`nil`: none, a fixed number of steps).
     public var checkEvery: Int?
@@ -274,6 +277,7 @@ private func miniBatchParetoOptimize(
             || (options.relativeStationarityTolerance.map { p.relativeStationarity <= $0 } ?? false)
     }
     var measured: EvaluatedPoint? = nil
+    var best: EvaluatedPoint? = nil
     var initial = (absolute: Double.nan, relative: Double.nan)
     var converged = false
     var iterations = 0
@@ -286,6 +290,7 @@ private func miniBatchParetoOptimize(
                 converged = true
                 break
             }
+            if best.map({ point.relativeStationarity < $0.relativeStationarity }) ?? true { best = point }
         }
         if iterations == options.maxIterations { break }
         let batch = source.draw(using: &generator)
@@ -306,7 +311,7 @@ private func miniBatchParetoOptimize(
         iterations += 1
         measured = nil
     }
-    let point = try measured ?? EvaluatedPoint(objective, at: x)
+    let point = converged ? try measured ?? EvaluatedPoint(objective, at: x) : try best ?? measured ?? EvaluatedPoint(objective, at: x)
     return ParetoOptimizeResult(
         point: point, iterations: iterations, converged: converged || meetsTolerance(point),
         initialStationarity: initial.absolute, initialRelativeStationarity: initial.relative)

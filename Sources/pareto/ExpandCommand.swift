@@ -59,7 +59,7 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "ParetoOptimize: step length; full-set steps start with it and halve it until every objective decreases, mini-batch steps use it as the fixed SGD learning rate. Default 0.5 for problems; networks 0.01 for the minibatch methods, 0.1 for mgda and weighted-sum.")
     var optimizeStepSize: Double?
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖, for the seed and after each step (default 0.05).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖ measured on the full training objectives, which the seed must reach (see --seed-steps, --force) and which ends the full-set methods' steps after each expansion step early (default 0.05).")
     var stationarityTolerance: Double?
 
     @Option(help: "ParetoOptimize of the seed: mgda, chebyshev or weighted-sum.")

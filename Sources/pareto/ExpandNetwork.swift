@@ -52,6 +52,12 @@ extension ExpandCommand {
 
         FileHandle.standardError.write(Data(
             "expanding \(model.architecture) (\(model.layout.parameterCount) parameters) by \(method.rawValue) (\(engine.rawValue) engine) on \(train.count) training composites (HVPs on \(data.hvpIndices.count)), testing on \(test.count)\n".utf8))
+        if !network.resume {
+            FileHandle.standardError.write(Data(String(
+                format: "seed: at most %d %@ MGDA steps toward relative stationarity %.3g (measured on all %d training composites%@)\n",
+                options.seedSteps, network.optimizeMethod.isMiniBatch ? "mini-batch" : "full-set", tolerance, train.count,
+                network.optimizeMethod.isMiniBatch ? " every \(options.seedCheckEvery) steps" : "").utf8))
+        }
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         let expansion = try NetworkExpansion(data: data, options: options, directory: directory)
         expansion.onSeed = { stationarity in

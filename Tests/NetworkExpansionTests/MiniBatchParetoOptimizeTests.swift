@@ -241,6 +241,9 @@ final class MiniBatchParetoOptimizeTests: XCTestCase {
         XCTAssertEqual(reported, stationarity)
         XCTAssertEqual(stationarity.steps, seedSteps)
         XCTAssertEqual(stationarity.converged, false)
+        // Not converged: the seed is the checked iterate with the lowest stationarity, the
+        // input (checked first) included, so never worse than the input.
+        XCTAssertLessThanOrEqual(stationarity.after, stationarity.before)
         let checks = seedSteps / checkEvery + 1 + (seedSteps % checkEvery == 0 ? 0 : 1)
         XCTAssertEqual(phases.seed, EvaluationCounts(objectives: 0, gradients: seedSteps + checks, hvps: 0))
         // Corrections: each candidate takes exactly 3 mini-batch steps and one full-set
