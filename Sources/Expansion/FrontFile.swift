@@ -102,7 +102,9 @@ public struct FrontFile: Codable, Sendable, Equatable {
     /// Relative stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖` of a network seed (on the full training
     /// objectives) before and after its ParetoOptimize.
     public struct Stationarity: Codable, Sendable, Equatable {
+        /// At the input network.
         public var before: Double
+        /// At the seed Algorithm 1 expands.
         public var after: Double
         /// The tolerance the seed was driven toward (absent in older files).
         public var tolerance: Double?
@@ -111,6 +113,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         /// Whether `after ≤ tolerance` (absent in older files; `false`: expanded anyway, forced).
         public var converged: Bool?
 
+        /// The seed's stationarity record (the optional fields absent in older files).
         public init(before: Double, after: Double, tolerance: Double? = nil, steps: Int? = nil, converged: Bool? = nil) {
             self.before = before
             self.after = after

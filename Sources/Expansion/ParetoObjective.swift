@@ -44,11 +44,17 @@ public enum EvaluationPhase: String, Codable, CaseIterable, Sendable {
 /// Evaluation counts per ``EvaluationPhase`` (`evaluations_by_phase` in front.json). A phase
 /// that did not occur is `nil` (absent from the file, never `null`).
 public struct EvaluationsByPhase: Codable, Equatable, Sendable {
+    /// ``EvaluationPhase/seed``: the seed's ParetoOptimize and its full-set stationarity checks.
     public var seed: EvaluationCounts?
+    /// ``EvaluationPhase/tangent``: the HVPs of the tangent solves (eq. 6, MINRES).
     public var tangent: EvaluationCounts?
+    /// ``EvaluationPhase/correction``: ParetoOptimize after each expansion step.
     public var correction: EvaluationCounts?
+    /// ``EvaluationPhase/baseline``: the weighted-sum baseline's gradient steps.
     public var baseline: EvaluationCounts?
+    /// ``EvaluationPhase/test``: test-split evaluations (not part of a run's `evaluations`).
     public var test: EvaluationCounts?
+    /// ``EvaluationPhase/other``: evaluations outside the phases above.
     public var other: EvaluationCounts?
 
     /// No evaluations.

@@ -37,6 +37,8 @@ public struct MiniBatchOptimization: Sendable, Equatable {
     /// ``paretoOptimize(_:from:options:stream:)``).
     public var seed: UInt64
 
+    /// Mini-batch steps with full-set checks every `checkEvery` steps (`nil`: a fixed number of
+    /// steps) and batches drawn with `seed`.
     public init(checkEvery: Int? = nil, seed: UInt64 = 1) {
         self.checkEvery = checkEvery
         self.seed = seed

@@ -56,9 +56,10 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
     public var evaluationsByPhase: EvaluationsByPhase? = nil
     public var gradientSeconds = 0.0
     public var hvpSeconds = 0.0
-    /// Mini-batch gradient evaluations so far (counted in ``evaluations`` too) and their
-    /// seconds (not in ``gradientSeconds``); `nil` in states written before they existed.
+    /// Mini-batch gradient evaluations so far (counted in ``evaluations`` too); `nil` in
+    /// states written before they existed or in runs without mini-batches.
     public var miniBatchGradients: Int? = nil
+    /// Seconds of those mini-batch gradients (not in ``gradientSeconds``); `nil` as above.
     public var miniBatchSeconds: Double? = nil
     /// Wall-clock seconds so far.
     public var elapsedSeconds = 0.0
