@@ -73,6 +73,13 @@ let package = Package(
         .target(
             name: "PaLoRA",
             dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "Training", "MultiObjective", "Safetensors", "Expansion"]),
+        // Families from run directories, one stitched front from many, the hybrid method.
+        .target(
+            name: "Stitching",
+            dependencies: [
+                "LinearAlgebra", "Autodiff", "MultiObjective", "Problems", "Datasets", "Models", "Training", "Expansion",
+                "NetworkExpansion", "PaLoRA",
+            ]),
         // SVG figures: axes, ticks, legends, colour bars (Foundation only).
         .target(name: "Plotting"),
         // The self-contained HTML report of a run directory.
@@ -82,7 +89,7 @@ let package = Package(
             name: "ParetoKit",
             dependencies: [
                 "LinearAlgebra", "Autodiff", "Krylov", "Optimization", "MultiObjective", "Problems", "Safetensors",
-                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "PaLoRA", "Plotting", "Report",
+                "Datasets", "Models", "Training", "Expansion", "NetworkExpansion", "PaLoRA", "Stitching", "Plotting", "Report",
             ]),
         .executableTarget(
             name: "pareto",
@@ -129,6 +136,7 @@ let package = Package(
         .testTarget(
             name: "PaLoRATests",
             dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
+        .testTarget(name: "StitchingTests", dependencies: ["Stitching", "Expansion", "Problems", "MultiObjective", "LinearAlgebra"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"], exclude: ["Fixtures"]),
     ]

@@ -9,7 +9,7 @@ bin=$(swift build -c release --show-bin-path)
     echo '# Command-line reference'
     echo
     echo 'Generated from `--help` by `scripts/generate-cli-docs.sh`; the commands themselves are the reference.'
-    for c in "" expand evaluate train; do
+    for c in "" expand stitch evaluate train report; do
         echo; echo "## pareto $c"; echo; echo '```'; "$bin/pareto" $c --help 2>&1; echo '```'
     done
     for c in hvp minres hypervolume zdt2 tangent-step; do

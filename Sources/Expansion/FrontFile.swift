@@ -39,12 +39,19 @@ public struct FrontFile: Codable, Sendable, Equatable {
         public var optimizeIterations: Int?
         /// Stationarity at the point: ‖Σ α*ᵢ∇fᵢ‖ (analytic), relative ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖ (networks).
         public var stationarity: Double?
+        /// Stitched runs: the family the point belongs to (index into ``Stitch/families``).
+        public var family: Int?
+        /// Stitched runs: the point's `t ∈ [−1, 1]` on its family's chain (its `λ` is ``preference``).
+        public var localT: Double?
+        /// Stitched runs: `sample` (a sample of its family) or `crossing` (an inserted crossing).
+        public var origin: String?
 
         public init(
             id: Int, parent: Int? = nil, t: Double? = nil, preference: [Double]? = nil, parameters: [Double]? = nil,
             checkpoint: String? = nil, objectives: [Double], favours: Int? = nil, distanceToFront: Double? = nil,
             distanceToSet: Double? = nil, trainLoss: [Double]? = nil, testLoss: [Double]? = nil, testAccuracy: [Double]? = nil,
-            minresIterations: Int? = nil, optimizeIterations: Int? = nil, stationarity: Double? = nil
+            minresIterations: Int? = nil, optimizeIterations: Int? = nil, stationarity: Double? = nil,
+            family: Int? = nil, localT: Double? = nil, origin: String? = nil
         ) {
             self.id = id
             self.parent = parent
@@ -62,6 +69,9 @@ public struct FrontFile: Codable, Sendable, Equatable {
             self.minresIterations = minresIterations
             self.optimizeIterations = optimizeIterations
             self.stationarity = stationarity
+            self.family = family
+            self.localT = localT
+            self.origin = origin
         }
 
         enum CodingKeys: String, CodingKey {
@@ -69,6 +79,112 @@ public struct FrontFile: Codable, Sendable, Equatable {
             case distanceToFront = "distance_to_front", distanceToSet = "distance_to_set"
             case trainLoss = "train_loss", testLoss = "test_loss", testAccuracy = "test_accuracy"
             case minresIterations = "minres_iterations", optimizeIterations = "optimize_iterations"
+            case family, origin, localT = "local_t"
+        }
+    }
+
+    /// How a stitched run was put together (``FrontStitcher``): its families, crossings and gaps.
+    public struct Stitch: Codable, Sendable, Equatable {
+        /// One input family.
+        public struct Family: Codable, Sendable, Equatable {
+            /// A readable name (`<run directory name>` or `<run>/<part>`).
+            public var name: String
+            /// Its run directory, relative to the stitched run's directory.
+            public var run: String
+            /// `tangent-chain` or `segment`.
+            public var kind: String
+            /// The content digest that identifies it (the stitcher's canonical order).
+            public var identity: String
+            /// Samples of its curve.
+            public var samples: Int
+            /// Hypervolume of its samples w.r.t. the stitched run's reference.
+            public var hypervolume: Double
+            /// Vertices of the stitched front it contributes.
+            public var vertices: Int
+
+            public init(name: String, run: String, kind: String, identity: String, samples: Int, hypervolume: Double, vertices: Int) {
+                self.name = name
+                self.run = run
+                self.kind = kind
+                self.identity = identity
+                self.samples = samples
+                self.hypervolume = hypervolume
+                self.vertices = vertices
+            }
+        }
+
+        /// A crossing of two families.
+        public struct Crossing: Codable, Sendable, Equatable {
+            /// The crossing of the two sampled curves in objective space.
+            public var objectives: [Double]
+            /// The two families.
+            public var families: [Int]
+            /// Its `t` on each family's chain (`nil` for a segment) …
+            public var localT: [Double?]
+            /// … and its `λ` on each segment (`nil` for a chain).
+            public var preference: [[Double]?]
+            /// The point that represents it (`nil`: its models were dominated).
+            public var point: Int?
+
+            public init(objectives: [Double], families: [Int], localT: [Double?], preference: [[Double]?], point: Int?) {
+                self.objectives = objectives
+                self.families = families
+                self.localT = localT
+                self.preference = preference
+                self.point = point
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case objectives, families, preference, point
+                case localT = "local_t"
+            }
+        }
+
+        /// Where the stitched front is disconnected (no model bridges it).
+        public struct Gap: Codable, Sendable, Equatable {
+            public var t: Double
+            /// The points on either side.
+            public var from: Int
+            public var to: Int
+            /// Their distance in objective space.
+            public var distance: Double
+
+            public init(t: Double, from: Int, to: Int, distance: Double) {
+                self.t = t
+                self.from = from
+                self.to = to
+                self.distance = distance
+            }
+        }
+
+        public var families: [Family]
+        public var crossings: [Crossing]
+        /// Runs of consecutive points along which one family's own interpolation is the front.
+        public var pieces: [StitchPiece]
+        public var gaps: [Gap]
+        /// Junctions longer than this are gaps.
+        public var gapTolerance: Double
+        /// Arc length of the front in objective space (gaps excluded).
+        public var length: Double
+        /// What the stitched points' objectives are (`test loss`, `f`).
+        public var objectives: String
+
+        public init(
+            families: [Family], crossings: [Crossing], pieces: [StitchPiece], gaps: [Gap], gapTolerance: Double, length: Double,
+            objectives: String
+        ) {
+            self.families = families
+            self.crossings = crossings
+            self.pieces = pieces
+            self.gaps = gaps
+            self.gapTolerance = gapTolerance
+            self.length = length
+            self.objectives = objectives
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case families, crossings, pieces, gaps, length, objectives
+            case gapTolerance = "gap_tolerance"
         }
     }
 
@@ -198,6 +314,8 @@ public struct FrontFile: Codable, Sendable, Equatable {
     /// Wall-clock costs (network runs write them to `timing.json`, so that `front.json` is the
     /// same for the same options and seed; `nil` there).
     public var timing: Timing?
+    /// How a stitched run was put together (stitched runs only).
+    public var stitch: Stitch?
     /// Training and test composites, and images of the HVP mini-batch (network runs).
     public var trainImages: Int?
     public var testImages: Int?
@@ -208,7 +326,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         hypervolume: Double, hypervolumeBefore: Double? = nil, hypervolumeAfter: Double? = nil, pointsHypervolume: Double,
         points: [Point], curve: [Sample], evaluations: EvaluationCounts, candidates: Int, rejected: Int,
         failures: [CandidateFailure]? = nil, stationarity: Stationarity? = nil, timing: Timing? = nil, trainImages: Int? = nil, testImages: Int? = nil, hvpImages: Int? = nil,
-        evaluationsByPhase: EvaluationsByPhase? = nil
+        stitch: Stitch? = nil, evaluationsByPhase: EvaluationsByPhase? = nil
     ) {
         self.evaluationsByPhase = evaluationsByPhase
         self.problem = problem
@@ -232,11 +350,12 @@ public struct FrontFile: Codable, Sendable, Equatable {
         self.trainImages = trainImages
         self.testImages = testImages
         self.hvpImages = hvpImages
+        self.stitch = stitch
     }
 
     enum CodingKeys: String, CodingKey {
         case problem, architecture, seed, method, reference, hypervolume, points, curve, evaluations, candidates, rejected
-        case stationarity, timing, failures
+        case stationarity, timing, failures, stitch
         case referenceRule = "reference_rule", hypervolumeBefore = "hypervolume_before", hypervolumeAfter = "hypervolume_after"
         case pointsHypervolume = "points_hypervolume", trainImages = "train_images", testImages = "test_images"
         case hvpImages = "hvp_images", evaluationsByPhase = "evaluations_by_phase"
@@ -287,7 +406,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
     }
 
     /// The points as CSV, one row per point, with the columns that apply to the run:
-    /// `id,parent,t`, then `lambda1…m` (segments), `checkpoint` (networks), `f1…fm`,
+    /// `id,parent,t`, then `family,local_t,origin` (stitched runs), `lambda1…m` (segments), `checkpoint` (networks), `f1…fm`,
     /// `test_loss1…m` and `test_accuracy1…m` (networks), `x1…xn` (analytic runs).
     public func csv() -> String {
         guard let first = points.first else { return "" }
@@ -301,7 +420,9 @@ public struct FrontFile: Codable, Sendable, Equatable {
         func values(_ list: [Double]?, _ count: Int) -> [String] {
             (0..<count).map { i in list.flatMap { i < $0.count ? "\($0[i])" : nil } ?? "" }
         }
+        let stitched = points.contains { $0.family != nil }
         var header = ["id", "parent", "t"]
+        if stitched { header += ["family", "local_t", "origin"] }
         if preferences { header += numbered("lambda", m) }
         if checkpoints { header.append("checkpoint") }
         header += numbered("f", m)
@@ -311,6 +432,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         var lines = [header.joined(separator: ",")]
         for p in points {
             var fields = ["\(p.id)", p.parent.map(String.init) ?? "", p.t.map { "\($0)" } ?? ""]
+            if stitched { fields += [p.family.map(String.init) ?? "", p.localT.map { "\($0)" } ?? "", p.origin ?? ""] }
             if preferences { fields += values(p.preference, m) }
             if checkpoints { fields.append(p.checkpoint ?? "") }
             fields += values(p.objectives, m)

@@ -115,12 +115,21 @@ public enum PaLoRARun {
             }(),
             hypervolume: hypervolume, hypervolumeBefore: try inputTestLoss.map { try Hypervolume.compute([$0], reference: referencePoint) },
             hypervolumeAfter: hypervolume, pointsHypervolume: hypervolume, points: points, curve: curve.map(FrontFile.Sample.init),
-            evaluations: EvaluationCounts(), candidates: 0, rejected: 0,
+            evaluations: trainingEvaluations(configuration, trainingImages: train.count), candidates: 0, rejected: 0,
             trainImages: train.count, testImages: test.count)
         let file = try PaLoRACheckpoint(
             adapters: trainer.adapters, parameters: result.parameters, options: PaLoRAFileOptions(configuration), family: family,
             metadata: metadata)
         return PaLoRARunResult(front: front, file: file, family: family, history: result.history, inputTestLoss: inputTestLoss)
+    }
+
+    /// The training's cost in Ma et al.'s unit (one mini-batch gradient evaluation = one):
+    /// every step of `epochs × ⌈images / batch size⌉` evaluates `M` rays' gradients (the fused
+    /// sweep of each ray); the family's evaluation afterwards is not counted, as a tangent
+    /// run's curve is not.
+    public static func trainingEvaluations(_ configuration: PaLoRATrainingConfiguration, trainingImages: Int) -> EvaluationCounts {
+        let batches = (trainingImages + configuration.batchSize - 1) / configuration.batchSize
+        return EvaluationCounts(gradients: configuration.epochs * batches * configuration.schedule.rayCount)
     }
 
     /// Writes the run directory (created if needed), each file atomically.

@@ -12,6 +12,7 @@
 @_exported import Expansion
 @_exported import NetworkExpansion
 @_exported import PaLoRA
+@_exported import Stitching
 @_exported import Plotting
 @_exported import Report
 

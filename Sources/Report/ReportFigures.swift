@@ -26,7 +26,20 @@ extension ReportPage {
         let names = network ? ["test loss, task 1", "test loss, task 2"] : ["f\u{2081}", "f\u{2082}"]
         let m = points.map(\.frontObjectives.count).min() ?? 0
         let preferenceFamily = input.curve.contains { $0.t == nil && $0.preference != nil }
-        if m >= 2 {
+        if !input.families.isEmpty, m == 2 {
+            // The stitched front: one colour per family.
+            let families = input.families.map { family in
+                ParetoFigures.Family(name: family.hypervolume.map { "\(family.name) (HV \(String(format: "%.4f", $0)))" } ?? family.name,
+                                     points: family.objectives, curve: family.curve)
+            }
+            figures.append(ReportFigure(
+                name: "front",
+                caption: "The stitched front: each family's own curve (line) and the points of the stitched front it contributes (markers), in the family's colour (legend: the family's own hypervolume)"
+                    + (input.analyticFront == nil ? "" : ", the analytic front dashed") + ".",
+                figure: try ParetoFigures.stitchedFront(
+                    families, title: network ? "Stitched front in test-loss space" : "Stitched front (\(input.problem))",
+                    reference: nil, analyticFront: input.analyticFront, objectiveNames: names, identifier: "front")))
+        } else if m >= 2 {
             let front = ParetoFigures.FrontInput(
                 title: network ? "Front in test-loss space" : "Front in objective space (\(input.problem))",
                 objectiveNames: names, seed: seed?.frontObjectives, points: points.map(\.frontObjectives),
@@ -43,6 +56,8 @@ extension ReportPage {
                     + (input.reference == nil ? "" : ", and the region the front dominates w.r.t. the reference shaded") + ".",
                 figure: try ParetoFigures.front(front, identifier: "front")))
         }
+        // A stitched run's points carry the families' curve objectives (test losses) only.
+        guard input.families.isEmpty else { return figures }
         if network, points.allSatisfy({ $0.objectives.count >= 2 }) {
             let train = ParetoFigures.FrontInput(title: "Front in training-loss space (the objectives Algorithm 1 works on)",
                                                  objectiveNames: ["training loss, task 1", "training loss, task 2"],

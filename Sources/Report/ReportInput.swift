@@ -47,6 +47,10 @@ public struct ReportInput: Sendable, Equatable {
     public var version: String?
     /// The file the input was read from, when read from disk.
     public var source: String?
+    /// Stitched runs: the families and the points each contributes.
+    public var families: [ReportFamily]
+    /// Stitched runs: the gaps, as the indices of the points on either side.
+    public var gaps: [[Int]]
 
     /// A report input; everything beyond problem, method and points is optional.
     public init(title: String? = nil, problem: String, method: String, architecture: String? = nil, seed: UInt64? = nil,
@@ -54,7 +58,7 @@ public struct ReportInput: Sendable, Equatable {
                 points: [ReportPoint], curve: [ReportCurveSample] = [], evaluations: ReportEvaluations? = nil,
                 candidates: Int? = nil, rejected: Int? = nil, failures: [String] = [], stationarity: ReportStationarity? = nil, timing: ReportTiming? = nil,
                 images: ReportImageCounts? = nil, residualHistories: [[Double]] = [], analyticFront: [[Double]]? = nil,
-                command: String? = nil, version: String? = nil, source: String? = nil) {
+                command: String? = nil, version: String? = nil, source: String? = nil, families: [ReportFamily] = [], gaps: [[Int]] = []) {
         self.title = title ?? "ParetoKit report: \(problem) · \(method)"
         self.problem = problem
         self.method = method
@@ -77,11 +81,32 @@ public struct ReportInput: Sendable, Equatable {
         self.command = command
         self.version = version
         self.source = source
+        self.families = families
+        self.gaps = gaps
     }
 
     /// Whether this is a network run (points carry test losses or an architecture is named):
     /// hypervolumes are then of test losses.
     public var isNetwork: Bool { architecture != nil || points.contains { $0.testLoss != nil } }
+}
+
+/// One family of a stitched run.
+public struct ReportFamily: Sendable, Equatable {
+    /// Its name (its run directory's).
+    public var name: String
+    /// Its hypervolume w.r.t. the stitched run's reference.
+    public var hypervolume: Double?
+    /// The objectives of the stitched points it contributes.
+    public var objectives: [[Double]]
+    /// Its own sampled curve (from its run directory), when available.
+    public var curve: [[Double]]
+
+    public init(name: String, hypervolume: Double?, objectives: [[Double]], curve: [[Double]] = []) {
+        self.name = name
+        self.hypervolume = hypervolume
+        self.objectives = objectives
+        self.curve = curve
+    }
 }
 
 /// The hypervolumes of a run (`nil` where the run did not record one).

@@ -67,6 +67,16 @@ public enum RunDirectoryReport {
                 throw ReportError.corrupt(path: timing.path, reason: describe(error))
             }
         }
+        // A stitched run: each family's own curve, from its run directory (when it is still there).
+        if !input.families.isEmpty, let stitch = (try? JSONDecoder().decode(FrontJSON.self, from: data))?.stitch {
+            for (index, family) in stitch.families.enumerated() where index < input.families.count {
+                guard let run = family.run else { continue }
+                let source = URL(fileURLWithPath: run, relativeTo: file.deletingLastPathComponent()).appendingPathComponent("front.json")
+                if let bytes = try? Data(contentsOf: source), let front = try? JSONDecoder().decode(FrontJSON.self, from: bytes) {
+                    input.families[index].curve = (front.curve ?? []).map(\.objectives)
+                }
+            }
+        }
         let state = file.deletingLastPathComponent().appendingPathComponent("state.json")
         if let bytes = try? Data(contentsOf: state), let record = try? JSONDecoder().decode(StateFile.self, from: bytes) {
             input.residualHistories = record.points.compactMap(\.residualNorms).filter { !$0.isEmpty }
@@ -101,7 +111,14 @@ public enum RunDirectoryReport {
             stationarity: file.stationarity.map { ReportStationarity(before: $0.before, after: $0.after) },
             timing: file.timing.map(makeTiming),
             images: (file.train_images ?? file.test_images ?? file.hvp_images) == nil ? nil
-                : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images))
+                : ReportImageCounts(train: file.train_images, test: file.test_images, hvp: file.hvp_images),
+            families: file.stitch.map { stitch in
+                stitch.families.enumerated().map { index, family in
+                    ReportFamily(name: family.name, hypervolume: family.hypervolume,
+                                 objectives: file.points.filter { $0.family == index }.map(\.objectives))
+                }
+            } ?? [],
+            gaps: (file.stitch?.gaps ?? []).map { [$0.from, $0.to] })
     }
 
     private static func makeTiming(_ t: FrontJSON.TimingJSON) -> ReportTiming {
@@ -134,6 +151,12 @@ struct FrontJSON: Decodable {
         let distance_to_front: Double?, distance_to_set: Double?
         let minres_iterations: Int?, optimize_iterations: Int?, stationarity: Double?
         let checkpoint: String?, train_loss: [Double]?, test_loss: [Double]?, test_accuracy: [Double]?
+        let family: Int?
+    }
+    struct Stitch: Decodable {
+        struct Family: Decodable { let name: String, hypervolume: Double?, run: String? }
+        struct Gap: Decodable { let from: Int, to: Int }
+        let families: [Family], gaps: [Gap]?
     }
     struct Sample: Decodable {
         let t: Double?, preference: [Double]?, objectives: [Double], dominated: Bool?, test_accuracy: [Double]?
@@ -150,6 +173,7 @@ struct FrontJSON: Decodable {
     let curve: [Sample]?, evaluations: Evaluations?, candidates: Int?, rejected: Int?, failures: [Failure]?
     let architecture: String?, reference_rule: String?, hypervolume_before: Double?, hypervolume_after: Double?
     let stationarity: Stationarity?, timing: TimingJSON?, train_images: Int?, test_images: Int?, hvp_images: Int?
+    let stitch: Stitch?
 }
 
 /// The part of a network run's `state.json` the report uses.

@@ -78,6 +78,12 @@ enum ExitStatus: Int32, CaseIterable {
             case .nonFiniteLoss: return .numericalFailure
             default: return .usage
             }
+        case let error as StitchingError:
+            switch error {
+            case .notARun, .missingSource: return .missingInput
+            case .incompatible: return .invalidInput
+            case .notANetwork, .notAnalytic: return .usage
+            }
         case is ProblemError, is ModelRegistryError: return .usage
         case is AutodiffError, is KrylovError, is LBFGSError, is FusedMultiLeNetError: return .numericalFailure
         case let error as ReportError:

@@ -5,7 +5,8 @@ import ParetoKit
 extension ExpandCommand {
     /// `pareto expand --problem NAME --from x1,…,xn …`: ``AnalyticRun`` on the problem, front
     /// files in `--out`, a summary on standard output.
-    func runAnalytic(_ problemName: String) throws {
+    /// The problem, the start (inside its box) and the run options of an analytic run.
+    func analyticSetup(_ problemName: String) throws -> (benchmark: any BenchmarkProblem, start: [Double], options: AnalyticRunOptions) {
         let benchmark = try Problems.named(problemName, dimension: dimension)
         guard var start = RealList(argument: from)?.values else {
             throw ValidationError("--from must be a comma-separated point x1,…,xn for --problem, got '\(from)'")
@@ -32,7 +33,11 @@ extension ExpandCommand {
         options.expansion.seedOptimize = seedOptions
         options.curveSamples = resolved(curveSamples, problem: 1001, network: 21)
         options.reference = reference?.values
+        return (benchmark, start, options)
+    }
 
+    func runAnalytic(_ problemName: String) throws {
+        let (benchmark, start, options) = try analyticSetup(problemName)
         let clock = Date()
         let progress = ProgressLine()
         let result = try AnalyticRun.run(

@@ -29,7 +29,7 @@ struct ExpandCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Start: a point x1,…,xn for --problem, brought to the front first (a shorter list is padded with zeros); a network checkpoint FILE.safetensors; or a run directory with --at.")
     var from: String
 
-    @Option(help: "Method: tangent (MINRES on the tangent system) or gradient (the paper's comparison); networks also weighted-sum (the necessity-test baseline) and palora (low-rank adapters trained around the checkpoint, Dimitriadis et al. §5.4).")
+    @Option(help: "Method: tangent (MINRES on the tangent system) or gradient (the paper's comparison); hybrid (a PaLoRA segment — for problems a linear family x(λ) — plus tangent chains from the seed and the segment's ends, stitched; see docs/stitching.md); networks also weighted-sum (the necessity-test baseline) and palora (low-rank adapters trained around the checkpoint, Dimitriadis et al. §5.4).")
     var method: ExpandMethod = .tangent
 
     @Option(parsing: .unconditional, help: "K: directions per expanded point.")
@@ -98,6 +98,9 @@ struct ExpandCommand: ParsableCommand {
     @OptionGroup(title: "PaLoRA training (--method palora)")
     var paloraTraining: PaLoRATrainingOptions
 
+    @OptionGroup(title: "Hybrid (--method hybrid)")
+    var hybrid: HybridOptions
+
     /// What the command does, from `--problem`, `--from` and `--at`.
     enum Mode {
         /// Algorithm 1 on an analytic problem.
@@ -111,7 +114,7 @@ struct ExpandCommand: ParsableCommand {
     /// The mode, or a usage error naming the options that conflict.
     func mode() throws -> Mode {
         if let problem {
-            guard network.at == nil else { throw ValidationError("--at reads a network run (--from run/); analytic runs store their points in front.json") }
+            guard network.at == nil else { throw ValidationError("--at reads a finished run: give --from RUN_DIR without --problem") }
             return .analytic(problem: problem)
         }
         if let at = network.at {
@@ -146,8 +149,15 @@ struct ExpandCommand: ParsableCommand {
         if let seedWeights, seedWeights.values.contains(where: { $0 < 0 }) || seedWeights.values.allSatisfy({ $0 == 0 }) {
             throw ValidationError("--seed-weights must be non-negative and not all zero, got \(seedWeights)")
         }
+        if method != .hybrid && !hybrid.isDefault {
+            throw ValidationError("--hybrid-steps, --hybrid-step-size and --gap-tolerance go with --method hybrid")
+        }
         switch try mode() {
         case .analytic:
+            if method != .hybrid {
+                guard palora.isDefault else { throw ValidationError("the PaLoRA schedule options (--rays, --schedule, …) go with --method hybrid for problems") }
+            }
+            guard paloraTraining.isDefault else { throw ValidationError("the PaLoRA training options (--epochs, --learning-rate, …) train networks") }
             guard method != .palora else { throw ValidationError("--method palora trains adapters of a network: give --from FILE.safetensors") }
             guard method != .weightedSum else { throw ValidationError("--method weighted-sum is the network baseline; use tangent or gradient with --problem") }
             guard !network.resume else { throw ValidationError("--resume continues a network run; analytic runs are rerun (they take seconds)") }
@@ -156,12 +166,15 @@ struct ExpandCommand: ParsableCommand {
                 throw ValidationError("--seed-method and --seed-weights apply to analytic problems; a network seed is brought to the front by MGDA (--seed-steps)")
             }
             guard !clip else { throw ValidationError("--clip applies to analytic problems (a box-constrained start)") }
-            if method != .palora {
+            if method != .palora && method != .hybrid {
                 guard palora.isDefault, paloraTraining.isDefault else {
                     throw ValidationError("the PaLoRA options (--rank, --scale, --rays, --adapt, --schedule, --epochs, …) go with --method palora")
                 }
             } else {
-                guard !network.resume else { throw ValidationError("--method palora runs are not resumable (they take minutes); run again") }
+                guard !network.resume || method == .hybrid else { throw ValidationError("--method palora runs are not resumable (they take minutes); run again") }
+            }
+            guard !(method == .hybrid && network.resume) else {
+                throw ValidationError("--method hybrid continues the run in --out by itself (finished parts are kept, an interrupted tangent part resumed): drop --resume")
             }
             try network.validate()
         case .materialize:
@@ -192,8 +205,13 @@ struct ExpandCommand: ParsableCommand {
 
     private func run(_ mode: Mode) throws {
         switch mode {
-        case .analytic(let problem): try runAnalytic(problem)
-        case .network(let checkpoint): try method == .palora ? runPaLoRA(checkpoint) : runNetwork(checkpoint)
+        case .analytic(let problem): try method == .hybrid ? runAnalyticHybrid(problem) : runAnalytic(problem)
+        case .network(let checkpoint):
+            switch method {
+            case .palora: try runPaLoRA(checkpoint)
+            case .hybrid: try runNetworkHybrid(checkpoint)
+            default: try runNetwork(checkpoint)
+            }
         case .materialize(let run, let coordinate): try materialize(run: run, at: coordinate)
         }
     }
@@ -225,6 +243,9 @@ enum ExpandMethod: String, ExpressibleByArgument, CaseIterable {
     case weightedSum = "weighted-sum"
     /// PaLoRA adapters trained around the checkpoint (Dimitriadis et al. §5.4).
     case palora
+    /// A PaLoRA segment (problems: a linear family) plus tangent chains from the seed and the
+    /// segment's ends, stitched into one front.
+    case hybrid
 
     /// The direction method of Algorithm 1 (weighted-sum runs never make directions).
     var directionMethod: DirectionMethod { self == .gradient ? .gradient : .tangent }

@@ -9,7 +9,7 @@ struct Pareto: ParsableCommand {
         commandName: "pareto",
         abstract: "Grow and measure continuous Pareto sets of multi-objective problems and multi-task networks.",
         discussion: "Exit statuses: 0 success, 1 numerical failure, 64 usage error, 65 invalid input file, 66 missing input, 73 cannot create output, 74 I/O error, 130 interrupted (docs/cli.md).",
-        subcommands: [ExpandCommand.self, EvaluateCommand.self, TrainCommand.self, ReportCommand.self])
+        subcommands: [ExpandCommand.self, StitchCommand.self, EvaluateCommand.self, TrainCommand.self, ReportCommand.self])
 
     /// Parses, validates and runs the command; errors exit by ``ExitStatus`` (the argument
     /// parser's own errors keep its statuses: 0 for help, 64 for usage errors). With

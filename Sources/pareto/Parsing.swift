@@ -11,6 +11,10 @@ struct RealList: ExpressibleByArgument, CustomStringConvertible {
         self.values = values
     }
 
+    init(values: [Double]) {
+        self.values = values
+    }
+
     var description: String { values.map { "\($0)" }.joined(separator: ",") }
     static var defaultCompletionKind: CompletionKind { .default }
 }

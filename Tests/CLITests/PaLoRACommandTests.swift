@@ -30,6 +30,8 @@ final class PaLoRACommandTests: XCTestCase {
         let front = try FrontFile.read(from: run.appendingPathComponent("front.json"))
         XCTAssertEqual(front.method, "palora")
         XCTAssertEqual(front.points.count, 11)
+        // Ma et al.'s unit: 1 epoch × ⌈256 / 256⌉ batch × 3 rays = 3 mini-batch gradients.
+        XCTAssertEqual(front.evaluations, EvaluationCounts(gradients: 3))
         XCTAssertEqual(front.points.compactMap { $0.preference?[0] }, (0...10).map { Double($0) / 10 })
         XCTAssertEqual(front.hypervolume, try Hypervolume.compute(front.points.compactMap(\.testLoss), reference: front.reference), accuracy: 1e-12)
         // θ(0.3), written and evaluated again by `pareto evaluate`, reproduces the stored test loss.

@@ -17,8 +17,13 @@ for k in 1 2 3 4 5; do
     [ -f "ls-$k.safetensors" ] || "$pareto" train --dataset multimnist --method ls --weights "0$w,0$v" \
         --epochs 10 --train-size 20000 --seed 1 --out "ls-$k.safetensors"
 done
-TANGENT="--dataset multimnist --method tangent --directions 1 --points 7 --step-size 0.1 \
+TANGENT="--dataset multimnist --directions 1 --points 7 --step-size 0.1 \
   --minres-iterations 50 --hvp-batch 2048 --seed 1 --reference 1,1"
 for k in 1 2 3 4 5; do
-    [ -f "tangent-$k/front.json" ] || "$pareto" expand --from "ls-$k.safetensors" $TANGENT --out "tangent-$k"
+    [ -f "tangent-$k/front.json" ] || "$pareto" expand --from "ls-$k.safetensors" $TANGENT --method tangent --out "tangent-$k"
 done
+# The five seeds' chains stitched into one front (Figure 7 analogue).
+"$pareto" stitch tangent-1 tangent-2 tangent-3 tangent-4 tangent-5 --out stitched
+# The hybrid from the (½, ½) checkpoint: PaLoRA segment + chains from the checkpoint and from
+# the segment's two ends, stitched; the same chain settings and reference as above.
+[ -f hybrid/front.json ] || "$pareto" expand --from ls-3.safetensors $TANGENT --method hybrid --out hybrid
