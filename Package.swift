@@ -136,7 +136,9 @@ let package = Package(
         .testTarget(
             name: "PaLoRATests",
             dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
-        .testTarget(name: "StitchingTests", dependencies: ["Stitching", "Expansion", "Problems", "MultiObjective", "LinearAlgebra"]),
+        .testTarget(
+            name: "StitchingTests",
+            dependencies: ["Stitching", "Expansion", "Problems", "MultiObjective", "LinearAlgebra", "Datasets", "Models", "NetworkExpansion", "PaLoRA"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"], exclude: ["Fixtures"]),
     ]
