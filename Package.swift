@@ -103,6 +103,7 @@ let package = Package(
         .executableTarget(name: "palora-example", dependencies: ["ParetoKit"], path: "examples/PaLoRA"),
         .executableTarget(
             name: "report-example", dependencies: ["ParetoKit"], path: "examples/RunReport"),
+        .executableTarget(name: "notebooks-example", dependencies: ["ParetoKit"], path: "examples/Notebooks"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
