@@ -9,6 +9,7 @@ import ParetoKit
 
 let analyses: [(name: String, run: (NotebookSettings) throws -> NotebookOutput)] = [
     (TangentVersusGradient.name, TangentVersusGradient.run),
+    (Scalarisation.name, Scalarisation.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
