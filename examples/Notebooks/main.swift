@@ -10,6 +10,7 @@ import ParetoKit
 let analyses: [(name: String, run: (NotebookSettings) throws -> NotebookOutput)] = [
     (TangentVersusGradient.name, TangentVersusGradient.run),
     (Scalarisation.name, Scalarisation.run),
+    (LinearCapacity.name, LinearCapacity.run),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
