@@ -187,6 +187,39 @@ enum TangentVersusGradient {
                       panelWidth: 500, panelHeight: 420, identifier: "tangent-vs-gradient")
     }
 
+    /// What the table shows, in words (with the numbers that support it).
+    static func reading(_ study: Study) -> String {
+        let t = study.chains[.tangent]!, g = study.chains[.gradient]!
+        let tangentLine = study.lines[.tangent]!.map(\.distance).max() ?? 0
+        let gradientLine = study.lines[.gradient]!
+        let last = gradientLine.last!
+        let gradientAccepted = g.steps.map(\.acceptedDistance).max() ?? 0
+        var text = "Reading: the tangent line through x* stays on the front to rounding (largest distance \(short(tangentLine)) for s ≤ 0.2): "
+        text += study.problem is ZDT
+            ? "ZDT2's Pareto set is the segment x₂ = … = xₙ = 0, straight along x₁, and the tangent solve returns ±e₁. "
+            : "the variant's Pareto set is the cylinder x₂² + x₃² = π, straight along x₁, and the tangent solve returns its axis. "
+        let quarter = gradientLine.min { abs($0.s - last.s / 4) < abs($1.s - last.s / 4) }!
+        let order = log(last.distance / quarter.distance) / log(last.s / quarter.s)
+        text += "The gradient direction leaves the front at order ≈ \(String(format: "%.2f", order)) in s (distance \(short(quarter.distance)) at s = \(short(quarter.s)), "
+        text += "\(short(last.distance)) at s = \(short(last.s))"
+        text += study.problem is ZDT
+            ? ": it raises x₂…x₃₀, which the box keeps on their bound at x*, so the stationarity of x* does not hold along it). "
+            : ": at an unconstrained stationary point α*ᵀ∇f = 0, so every direction moves f along the front to first order, and the error is the curvature). "
+        text += "Without correction the tangent chain stays on the front while the gradient chain drifts to distance \(short(study.drift[.gradient]!.last!.distance)) "
+        text += "after \(study.drift[.gradient]!.count - 1) steps. In Algorithm 1 the tangent predictors need no correction "
+        text += "(\(t.steps.map(\.correctorIterations).reduce(0, +)) MGDA steps in all), the gradient ones \(g.steps.map(\.correctorIterations).reduce(0, +))"
+        if gradientAccepted > 1e-6 {
+            text += ", and some corrections end on stationary points off the front (largest distance \(short(gradientAccepted)))"
+        }
+        if g.rejected > 0 {
+            text += "; \(g.rejected) of the gradient chain's \(g.candidates) candidates were rejected (dominated, stalled or moving backwards along its chain)"
+        }
+        if g.steps.count < t.steps.count {
+            text += ", so it ends with \(g.steps.count + 1) points instead of \(t.steps.count + 1)"
+        }
+        return text + "."
+    }
+
     /// Why the uncorrected chains stopped early, for the text.
     static func stops(_ study: Study) -> String {
         let notes = methods.compactMap { method in study.driftStop[method].map { "the \(method.rawValue) chain stopped after \(study.drift[method]!.count - 1) steps: \($0)" } }
@@ -243,6 +276,8 @@ enum TangentVersusGradient {
                 | Algorithm 1: corrector (MGDA) steps in all | \(t.steps.map(\.correctorIterations).reduce(0, +)) | \(g.steps.map(\.correctorIterations).reduce(0, +)) |
                 | Algorithm 1: gradient evaluations / HVPs | \(t.counts.gradients) / \(t.counts.hvps) | \(g.counts.gradients) / \(g.counts.hvps) |
                 | Algorithm 1: hypervolume of the accepted points w.r.t. (1, 1) | \(fixed(t.hypervolume)) | \(fixed(g.hypervolume)) |
+
+                \(reading(study))
 
                 """
         }
