@@ -104,6 +104,7 @@ let package = Package(
         .executableTarget(
             name: "report-example", dependencies: ["ParetoKit"], path: "examples/RunReport"),
         .executableTarget(name: "notebooks-example", dependencies: ["ParetoKit"], path: "examples/Notebooks"),
+        .executableTarget(name: "run-analysis-example", dependencies: ["ParetoKit"], path: "examples/RunAnalysis"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
