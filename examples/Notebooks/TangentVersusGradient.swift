@@ -204,7 +204,7 @@ enum TangentVersusGradient {
         text += "\(short(last.distance)) at s = \(short(last.s))"
         text += study.problem is ZDT
             ? ": it raises x₂…x₃₀, which the box keeps on their bound at x*, so the stationarity of x* does not hold along it). "
-            : ": at an unconstrained stationary point α*ᵀ∇f = 0, so every direction moves f along the front to first order, and the error is the curvature). "
+            : ": at an unconstrained stationary point Σ α*ᵢ∇fᵢ = 0, so α*·(∇f d) = 0 for every d: to first order every direction moves f along the front, and what remains is curvature). "
         text += "Without correction the tangent chain stays on the front while the gradient chain drifts to distance \(short(study.drift[.gradient]!.last!.distance)) "
         text += "after \(study.drift[.gradient]!.count - 1) steps. In Algorithm 1 the tangent predictors need no correction "
         text += "(\(t.steps.map(\.correctorIterations).reduce(0, +)) MGDA steps in all), the gradient ones \(g.steps.map(\.correctorIterations).reduce(0, +))"
@@ -222,8 +222,10 @@ enum TangentVersusGradient {
 
     /// Why the uncorrected chains stopped early, for the text.
     static func stops(_ study: Study) -> String {
-        let notes = methods.compactMap { method in study.driftStop[method].map { "the \(method.rawValue) chain stopped after \(study.drift[method]!.count - 1) steps: \($0)" } }
-        return notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")
+        let notes = methods.compactMap { method in
+            study.driftStop[method].map { "The uncorrected \(method.rawValue) chain stopped after \(study.drift[method]!.count - 1) steps (\($0))." }
+        }
+        return notes.isEmpty ? "" : " " + notes.joined(separator: " ")
     }
 
     static func markdown(_ studies: [Study], _ settings: NotebookSettings) -> String {
@@ -258,9 +260,9 @@ enum TangentVersusGradient {
 
                 ## \(study.title)
 
-                Seed x* = (\(study.seedPoint.prefix(3).map { fixed($0, 4) }.joined(separator: ", "))\(study.seedPoint.count > 3 ? ", 0, …, 0" : "")) with
-                f(x*) = (\(fixed(study.seedObjectives[0], 4)), \(fixed(study.seedObjectives[1], 4))); step s = \(study.stepSize) for the
-                uncorrected chains and Algorithm 1\(stops(study)).
+                Seed x* = (\(study.seedPoint.prefix(3).map { fixed($0, 4) }.joined(separator: ", "))\(study.seedPoint.count > 3 ? ", 0, …, 0" : "")),
+                f(x*) = (\(fixed(study.seedObjectives[0], 4)), \(fixed(study.seedObjectives[1], 4))). Step s = \(study.stepSize) for the
+                uncorrected chains and Algorithm 1.\(stops(study))
 
                 | | tangent | gradient |
                 | --- | --- | --- |
