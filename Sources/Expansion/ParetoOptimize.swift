@@ -129,6 +129,9 @@ public func paretoOptimize(
         let n = objective.parameterCount, free = p.freeVariables
         let restricted = p.jacobian.map { Vector.restrict($0, to: free) }
         func minNormDirection(_ members: [Int]) throws -> [Double] {
+            // Every coordinate fixed by a bound (a vertex of the box that every gradient pushes
+            // against): no feasible descent direction, the point is stationary.
+            guard !free.isEmpty else { return [Double](repeating: 0, count: n) }
             let combination = try MinNormWeights.correction(gradients: members.map { restricted[$0] }).correction
             return Vector.embed(combination.map { -$0 }, at: free, count: n)
         }
