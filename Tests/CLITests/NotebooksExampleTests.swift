@@ -10,7 +10,7 @@ import XCTest
 /// f₁ = (−w₁ + √(w₁² + 4w₂²)) / (2w₂), linear scalarisation's ends, and the mixture's mean
 /// (1 − p, p) within Monte Carlo error.
 final class NotebooksExampleTests: XCTestCase {
-    private static let names = ["zdt2-tangent-vs-gradient", "zdt2-scalarisation", "linear-mtl-capacity"]
+    private static let names = ["zdt2-tangent-vs-gradient", "zdt2-scalarisation", "linear-mtl-capacity", "zdt2-stitched"]
 
     /// The CSV as rows of named fields.
     private func table(_ url: URL) throws -> [[String: String]] {
@@ -65,6 +65,21 @@ final class NotebooksExampleTests: XCTestCase {
         XCTAssertEqual(kinds["linear"], 11)
         XCTAssertEqual(kinds["chebyshev"], 9)
         XCTAssertEqual(kinds["mixture"], 11)
+
+        // Stitched fronts: each stitch's hypervolume at least each of its families' (the table's
+        // rows against each other) and at most the exact front's 1/3.
+        let stitched = try table(directory.appendingPathComponent("zdt2-stitched.csv"))
+        for label in Set(stitched.compactMap { $0["stitch"] }) {
+            let rows = stitched.filter { $0["stitch"] == label }
+            let union = try number(try XCTUnwrap(rows.first { $0["family"] == "stitched" }), "hypervolume")
+            for row in rows where row["family"] != "stitched" { XCTAssertGreaterThanOrEqual(union, try number(row, "hypervolume"), label) }
+            XCTAssertLessThanOrEqual(union, 1.0 / 3 + 1e-12, "\(label): no front beats the exact one")
+        }
+        XCTAssertEqual(Set(stitched.compactMap { $0["stitch"] }), ["hybrid", "three seeds"])
+        // A MultiMNIST page needs finished runs.
+        let missing = try runProduct("notebooks-example", ["multimnist-stitched", directory.path])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.error.contains("--runs"), missing.error)
 
         // Tangent vs gradient: the tangent line through the seed stays on f₂ = 1 − f₁², the
         // gradient line leaves it.

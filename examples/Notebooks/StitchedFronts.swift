@@ -99,7 +99,7 @@ enum StitchedFronts {
                 try panel(hybridStitched, title: "hybrid from x₁ = 0.3: linear family + 3 chains", names: ["f₁", "f₂"], analytic: true),
                 try panel(seedStitched, title: "chains from x₁ = 0.2, 0.5, 0.8, stitched", names: ["f₁", "f₂"], analytic: true),
             ],
-            columns: 2, identifier: zdt2Name)
+            columns: 1, panelWidth: 760, identifier: zdt2Name)
         let markdown = """
             # ZDT2: the hybrid method and three seeds, stitched
 
@@ -154,7 +154,7 @@ enum StitchedFronts {
                 try panel(hybrid, title: "hybrid from the (½, ½) LS checkpoint", names: names, analytic: false),
                 try panel(seeds, title: "five LS seeds (k/6), stitched", names: names, analytic: false),
             ],
-            columns: 2, identifier: multimnistName)
+            columns: 1, panelWidth: 760, identifier: multimnistName)
         let inputHV = hybrid.families.first { $0.name == "palora" }?.front.hypervolumeBefore
         let markdown = """
             # MultiMNIST: the hybrid method and five seeds, stitched

@@ -1,16 +1,19 @@
 // The project's own analyses, each exported as Markdown + SVG + CSV into notebooks-export/:
 //
-//     swift run -c release notebooks-example <name|all> [OUT_DIR] [--small]
+//     swift run -c release notebooks-example <name|all> [OUT_DIR] [--small] [--runs DIR]
 //
-// Names: zdt2-tangent-vs-gradient, zdt2-scalarisation, linear-mtl-capacity. `--small` uses
-// smaller grids and sample counts (CI checks that every figure still renders).
+// Names: zdt2-tangent-vs-gradient, zdt2-scalarisation, linear-mtl-capacity, zdt2-stitched,
+// multimnist-stitched (reads the finished runs of scripts/experiments/multimnist-many-seeds.sh
+// in --runs DIR; `all` includes it only with --runs). `--small` uses smaller grids and sample
+// counts (CI checks that every figure still renders).
 import Foundation
 import ParetoKit
 
-let analyses: [(name: String, run: (NotebookSettings) throws -> NotebookOutput)] = [
+var analyses: [(name: String, run: (NotebookSettings) throws -> NotebookOutput)] = [
     (TangentVersusGradient.name, TangentVersusGradient.run),
     (Scalarisation.name, Scalarisation.run),
     (LinearCapacity.name, LinearCapacity.run),
+    (StitchedFronts.zdt2Name, StitchedFronts.zdt2),
 ]
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -19,9 +22,25 @@ if let index = arguments.firstIndex(of: "--small") {
     settings.small = true
     arguments.remove(at: index)
 }
-let names = analyses.map(\.name)
+var runs: URL?
+if let index = arguments.firstIndex(of: "--runs") {
+    guard index + 1 < arguments.count else {
+        FileHandle.standardError.write(Data("notebooks-example: --runs needs a directory\n".utf8))
+        exit(2)
+    }
+    runs = URL(fileURLWithPath: arguments[index + 1], isDirectory: true)
+    arguments.removeSubrange(index...(index + 1))
+}
+if let runs {
+    analyses.append((StitchedFronts.multimnistName, { try StitchedFronts.multimnist($0, runs: runs) }))
+}
+let names = analyses.map(\.name) + (runs == nil ? [StitchedFronts.multimnistName] : [])
 guard let selection = arguments.first, selection == "all" || names.contains(selection), arguments.count <= 2 else {
-    FileHandle.standardError.write(Data("usage: notebooks-example <\(names.joined(separator: "|"))|all> [OUT_DIR] [--small]\n".utf8))
+    FileHandle.standardError.write(Data("usage: notebooks-example <\(names.joined(separator: "|"))|all> [OUT_DIR] [--small] [--runs DIR]\n".utf8))
+    exit(2)
+}
+if selection == StitchedFronts.multimnistName && runs == nil {
+    FileHandle.standardError.write(Data("notebooks-example: \(selection) reads finished runs: give --runs DIR (scripts/experiments/multimnist-many-seeds.sh DIR makes them)\n".utf8))
     exit(2)
 }
 let directory = URL(fileURLWithPath: arguments.count == 2 ? arguments[1] : "notebooks-export", isDirectory: true)
