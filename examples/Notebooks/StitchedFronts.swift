@@ -8,6 +8,7 @@ import ParetoKit
 enum StitchedFronts {
     static let zdt2Name = "zdt2-stitched"
     static let multimnistName = "multimnist-stitched"
+    static let paloraName = "multimnist-palora"
 
     /// One stitched front, summarised.
     struct Stitched {
@@ -179,5 +180,56 @@ enum StitchedFronts {
             Data: [\(multimnistName).csv](\(multimnistName).csv).
             """
         return NotebookOutput(name: multimnistName, markdown: markdown, figure: figure, csv: csv)
+    }
+
+    // MARK: PaLoRA
+
+    /// The PaLoRA segment of the MultiMNIST hybrid (Dimitriadis et al. Figure 4 analogue):
+    /// test loss and accuracy per task against the preference, and the segment in loss space
+    /// beside the tangent chain from the same checkpoint.
+    static func palora(_ settings: NotebookSettings, runs: URL) throws -> NotebookOutput {
+        let directory = runs.appendingPathComponent("hybrid/palora")
+        let evaluation = try JSONDecoder().decode(
+            PaLoRAFamilyEvaluation.self, from: Data(contentsOf: directory.appendingPathComponent(PaLoRARun.evaluationName)))
+        let chain = try FrontFile.read(from: runs.appendingPathComponent("hybrid/tangent-seed/front.json"))
+        let preferences = evaluation.points.map { $0.preference[0] }
+        let losses = evaluation.points.map(\.test.loss)
+        var csv = CSVTable(["lambda1", "test_loss1", "test_loss2", "test_accuracy1", "test_accuracy2"])
+        for point in evaluation.points {
+            csv.append([point.preference[0], point.test.loss[0], point.test.loss[1], point.test.accuracy[0], point.test.accuracy[1]])
+        }
+        let byPreference = try ParetoFigures.preferenceLoss(preferences: preferences, losses: losses, title: "PaLoRA: test loss against λ₁")
+        let inLossSpace = try ParetoFigures.stitchedFront(
+            [ParetoFigures.Family(name: "PaLoRA θ(λ), λ₁ = 0 … 1", points: losses, curve: losses),
+             ParetoFigures.Family(name: "tangent chain from the checkpoint", points: [], curve: chain.curve.map(\.objectives))],
+            title: "the segment and the tangent chain in test-loss space", objectiveNames: ["test loss, task 1", "test loss, task 2"])
+        let figure = Figure(title: "MultiMNIST: the PaLoRA segment around the (½, ½) LS checkpoint",
+                            panels: byPreference.panels + inLossSpace.panels, columns: 1, panelWidth: 760, identifier: paloraName)
+        let rows = evaluation.points.map { p in
+            "| \(fixed(p.preference[0], 1)) | \(fixed(p.test.loss[0], 4)) | \(fixed(p.test.loss[1], 4)) | \(fixed(p.test.accuracy[0], 4)) | \(fixed(p.test.accuracy[1], 4)) |"
+        }.joined(separator: "\n")
+        let markdown = """
+            # MultiMNIST: the PaLoRA segment around an LS checkpoint
+
+            Command: `\(settings.command(paloraName)) --runs runs/multimnist-seeds`, after
+            `scripts/experiments/multimnist-many-seeds.sh runs/multimnist-seeds` (its hybrid's `palora` part: r = 1, a = 1,
+            M = 5 annealed rays, 4 epochs with the base frozen, from the (½, ½) LS checkpoint). Test set: 10,000 composites.
+            \(machineLine) (of this page's rendering).
+
+            | λ₁ | test loss 1 | test loss 2 | accuracy 1 | accuracy 2 |
+            | --- | --- | --- | --- | --- |
+            \(rows)
+
+            Hypervolume of the test losses w.r.t. (1, 1): \(fixed(evaluation.lossHypervolume)); of the accuracies w.r.t. (0, 0):
+            \(fixed(evaluation.accuracyHypervolume)). Non-dominated by loss: \(evaluation.nonDominatedByLoss)/11; by accuracy:
+            \(evaluation.nonDominatedByAccuracy)/11. Spearman correlation of λ₁ with each task's loss:
+            \(evaluation.spearmanLoss.map { fixed($0, 3) }.joined(separator: ", ")). The tangent chain from the same checkpoint
+            (hypervolume \(fixed(chain.hypervolume))) dominates the segment here; docs/stitching.md has the stitched hybrid.
+
+            ![PaLoRA segment](\(paloraName).svg)
+
+            Data: [\(paloraName).csv](\(paloraName).csv).
+            """
+        return NotebookOutput(name: paloraName, markdown: markdown, figure: figure, csv: csv)
     }
 }

@@ -3,7 +3,7 @@
 //     swift run -c release notebooks-example <name|all> [OUT_DIR] [--small] [--runs DIR]
 //
 // Names: zdt2-tangent-vs-gradient, zdt2-scalarisation, linear-mtl-capacity, zdt2-stitched,
-// multimnist-stitched (reads the finished runs of scripts/experiments/multimnist-many-seeds.sh
+// multimnist-stitched, multimnist-palora (read the finished runs of scripts/experiments/multimnist-many-seeds.sh
 // in --runs DIR; `all` includes it only with --runs). `--small` uses smaller grids and sample
 // counts (CI checks that every figure still renders).
 import Foundation
@@ -33,13 +33,15 @@ if let index = arguments.firstIndex(of: "--runs") {
 }
 if let runs {
     analyses.append((StitchedFronts.multimnistName, { try StitchedFronts.multimnist($0, runs: runs) }))
+    analyses.append((StitchedFronts.paloraName, { try StitchedFronts.palora($0, runs: runs) }))
 }
-let names = analyses.map(\.name) + (runs == nil ? [StitchedFronts.multimnistName] : [])
+let needRuns = [StitchedFronts.multimnistName, StitchedFronts.paloraName]
+let names = analyses.map(\.name) + (runs == nil ? needRuns : [])
 guard let selection = arguments.first, selection == "all" || names.contains(selection), arguments.count <= 2 else {
     FileHandle.standardError.write(Data("usage: notebooks-example <\(names.joined(separator: "|"))|all> [OUT_DIR] [--small] [--runs DIR]\n".utf8))
     exit(2)
 }
-if selection == StitchedFronts.multimnistName && runs == nil {
+if needRuns.contains(selection) && runs == nil {
     FileHandle.standardError.write(Data("notebooks-example: \(selection) reads finished runs: give --runs DIR (scripts/experiments/multimnist-many-seeds.sh DIR makes them)\n".utf8))
     exit(2)
 }
