@@ -1,7 +1,7 @@
 import LinearAlgebra
 import MultiObjective
 
-/// How ``paretoOptimize(_:from:options:)`` steps toward the front.
+/// How ``paretoOptimize(_:from:options:stream:)`` steps toward the front.
 public enum ParetoOptimizeMethod: Sendable, Equatable {
     /// Multiple-gradient descent (Désidéri 2012): step along `−Σ α*ᵢ ∇fᵢ` with the min-norm
     /// weights `α*`, a common descent direction of every objective.
@@ -45,7 +45,7 @@ public struct MiniBatchOptimization: Sendable, Equatable {
     }
 }
 
-/// Options of ``paretoOptimize(_:from:options:)``.
+/// Options of ``paretoOptimize(_:from:options:stream:)``.
 public struct ParetoOptimizeOptions: Sendable, Equatable {
     /// The descent direction.
     public var method: ParetoOptimizeMethod = .mgda
@@ -124,7 +124,7 @@ public struct EvaluatedPoint: Sendable, Equatable {
     }
 }
 
-/// The result of ``paretoOptimize(_:from:options:)``.
+/// The result of ``paretoOptimize(_:from:options:stream:)``.
 public struct ParetoOptimizeResult: Sendable {
     /// The final point.
     public var point: EvaluatedPoint
@@ -176,6 +176,9 @@ public func paretoOptimize(
         let n = objective.parameterCount, free = p.freeVariables
         let restricted = p.jacobian.map { Vector.restrict($0, to: free) }
         func minNormDirection(_ members: [Int]) throws -> [Double] {
+            // Every coordinate fixed by a bound (a vertex of the box that every gradient pushes
+            // against): no feasible descent direction, the point is stationary.
+            guard !free.isEmpty else { return [Double](repeating: 0, count: n) }
             let combination = try MinNormWeights.correction(gradients: members.map { restricted[$0] }).correction
             return Vector.embed(combination.map { -$0 }, at: free, count: n)
         }

@@ -17,16 +17,13 @@ public struct NetworkHybridConfiguration: Sendable {
     public var expansion: NetworkExpansionOptions
     /// The stitch.
     public var stitch = StitchOptions()
-    /// The data set's name in the front files (`multimnist`, `multifashion`).
-    public var dataset: String
     /// Metadata of the PaLoRA file and of the segment's end models (data set, data seed), so a
     /// tangent part built from an end model reads the same training split.
     public var metadata: CheckpointMetadata
 
-    public init(palora: PaLoRATrainingConfiguration, expansion: NetworkExpansionOptions, dataset: String, metadata: CheckpointMetadata) {
+    public init(palora: PaLoRATrainingConfiguration, expansion: NetworkExpansionOptions, metadata: CheckpointMetadata) {
         self.palora = palora
         self.expansion = expansion
-        self.dataset = dataset
         self.metadata = metadata
     }
 }
@@ -45,7 +42,8 @@ public struct NetworkHybridResult: Sendable {
 /// (`palora/`), its end models `θ(e₁)`, `θ(e₂)` (`segment-ends/`), a tangent chain from the
 /// checkpoint and from each end (`tangent-seed/`, `tangent-lambda1/`, `tangent-lambda2/`,
 /// each seed first driven towards Pareto stationarity by the expansion's seed rule), all
-/// measured against the PaLoRA part's reference, and their stitch (``StitchedRun``, the run
+/// measured against the PaLoRA part's reference and named by the training split's data set as
+/// a tangent run names it, and their stitch (``StitchedRun``, the run
 /// directory's `front.json`). A finished part is kept and an interrupted tangent part resumed,
 /// so calling it again continues the run; the PaLoRA part is retrained if it did not finish.
 public enum NetworkHybrid {
@@ -75,7 +73,7 @@ public enum NetworkHybrid {
             onPart("palora")
             let result = try PaLoRARun.run(
                 configuration: configuration.palora, base: input, train: train, test: test, reference: configuration.reference,
-                dataset: configuration.dataset, metadata: configuration.metadata)
+                dataset: train.composite?.name(side: train.side) ?? "multidigit-\(train.side)", metadata: configuration.metadata)
             try PaLoRARun.write(result, to: url("palora"))
             ran.append("palora")
         }

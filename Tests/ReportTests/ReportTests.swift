@@ -165,6 +165,8 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(front.contains("a (HV 0.0888)"), "a is in the legend with its hypervolume")
         XCTAssertTrue(front.contains("b (HV 0.0123) (no points on the front)"), "b is named by its line")
         XCTAssertFalse(page.contains("training-loss space"))
+        XCTAssertTrue(page.contains("hypervolume, family b"), "the summary lists each family's hypervolume")
+        XCTAssertFalse(page.contains("candidates tried"))
     }
 
     func testWriteCreatesThePageAndFigureFiles() throws {
