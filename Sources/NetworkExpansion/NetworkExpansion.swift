@@ -118,7 +118,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// Called after each candidate.
     public var onProgress: (NetworkExpansionProgress) -> Void = { _ in }
     /// Called once the seed's ParetoOptimize has finished, with its stationarity, before the
-    /// run stops on a non-stationary seed or expands it (to warn when ``NetworkExpansionOptions/force``d).
+    /// run stops on a non-stationary seed or expands it (to warn when ``NetworkExpansionOptions/force`` is set).
     public var onSeed: (FrontFile.Stationarity) -> Void = { _ in }
 
     private var sessionStart = Date()
