@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
         // Generators for the property-based tests of the parsers (test targets only).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // `swift package generate-documentation` for the DocC catalogs (scripts/build-docs.sh).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries (found with pkg-config).
@@ -110,6 +112,8 @@ let package = Package(
         .executableTarget(name: "palora-example", dependencies: ["ParetoKit"], path: "examples/PaLoRA"),
         .executableTarget(
             name: "report-example", dependencies: ["ParetoKit"], path: "examples/RunReport"),
+        .executableTarget(name: "notebooks-example", dependencies: ["ParetoKit"], path: "examples/Notebooks"),
+        .executableTarget(name: "run-analysis-example", dependencies: ["ParetoKit"], path: "examples/RunAnalysis"),
 
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "LinearAlgebra"]),
@@ -136,7 +140,9 @@ let package = Package(
         .testTarget(
             name: "PaLoRATests",
             dependencies: ["PaLoRA", "Autodiff", "Krylov", "LinearAlgebra", "Models", "Datasets", "Training", "MultiObjective", "Safetensors"]),
-        .testTarget(name: "StitchingTests", dependencies: ["Stitching", "Expansion", "Problems", "MultiObjective", "LinearAlgebra"]),
+        .testTarget(
+            name: "StitchingTests",
+            dependencies: ["Stitching", "Expansion", "Problems", "MultiObjective", "LinearAlgebra", "Datasets", "Models", "NetworkExpansion", "PaLoRA"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Plotting"], exclude: ["Fixtures"]),
     ]

@@ -215,14 +215,27 @@ public struct FrontFile: Codable, Sendable, Equatable {
         }
     }
 
-    /// Relative stationarity of a network seed before and after its ParetoOptimize.
+    /// Relative stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖` of a network seed (on the full training
+    /// objectives) before and after its ParetoOptimize.
     public struct Stationarity: Codable, Sendable, Equatable {
+        /// At the input network.
         public var before: Double
+        /// At the seed Algorithm 1 expands.
         public var after: Double
+        /// The tolerance the seed was driven toward (absent in older files).
+        public var tolerance: Double?
+        /// ParetoOptimize steps the seed took (absent in older files).
+        public var steps: Int?
+        /// Whether `after ≤ tolerance` (absent in older files; `false`: expanded anyway, forced).
+        public var converged: Bool?
 
-        public init(before: Double, after: Double) {
+        /// The seed's stationarity record (the optional fields absent in older files).
+        public init(before: Double, after: Double, tolerance: Double? = nil, steps: Int? = nil, converged: Bool? = nil) {
             self.before = before
             self.after = after
+            self.tolerance = tolerance
+            self.steps = steps
+            self.converged = converged
         }
     }
 
@@ -238,18 +251,26 @@ public struct FrontFile: Codable, Sendable, Equatable {
         public var gradientSecondsMean: Double
         /// MINRES iterations of each tangent solve.
         public var minresIterations: [Int]
+        /// Mean seconds per mini-batch gradient (runs with mini-batch ParetoOptimize; then
+        /// ``gradientSecondsMean`` is that of the full-set gradients alone).
+        public var miniBatchGradientSecondsMean: Double?
 
-        public init(totalSeconds: Double, stepSeconds: [Double], hvpSecondsMean: Double, gradientSecondsMean: Double, minresIterations: [Int]) {
+        public init(
+            totalSeconds: Double, stepSeconds: [Double], hvpSecondsMean: Double, gradientSecondsMean: Double, minresIterations: [Int],
+            miniBatchGradientSecondsMean: Double? = nil
+        ) {
             self.totalSeconds = totalSeconds
             self.stepSeconds = stepSeconds
             self.hvpSecondsMean = hvpSecondsMean
             self.gradientSecondsMean = gradientSecondsMean
             self.minresIterations = minresIterations
+            self.miniBatchGradientSecondsMean = miniBatchGradientSecondsMean
         }
 
         enum CodingKeys: String, CodingKey {
             case totalSeconds = "total_seconds", stepSeconds = "step_seconds", hvpSecondsMean = "hvp_seconds_mean"
             case gradientSecondsMean = "gradient_seconds_mean", minresIterations = "minres_iterations"
+            case miniBatchGradientSecondsMean = "mini_batch_gradient_seconds_mean"
         }
     }
 
@@ -279,6 +300,10 @@ public struct FrontFile: Codable, Sendable, Equatable {
     public var curve: [Sample]
     /// Evaluations of the run (the curve's not included).
     public var evaluations: EvaluationCounts
+    /// ``evaluations`` by phase (network runs; Ma et al.'s unit, one mini-batch evaluation =
+    /// one), with the test-set evaluations under `test` (not part of ``evaluations``): the
+    /// phases other than `test` add up to ``evaluations``. Absent in older files.
+    public var evaluationsByPhase: EvaluationsByPhase?
     /// Candidates tried and rejected by Algorithm 1.
     public var candidates: Int
     public var rejected: Int
@@ -301,8 +326,9 @@ public struct FrontFile: Codable, Sendable, Equatable {
         hypervolume: Double, hypervolumeBefore: Double? = nil, hypervolumeAfter: Double? = nil, pointsHypervolume: Double,
         points: [Point], curve: [Sample], evaluations: EvaluationCounts, candidates: Int, rejected: Int,
         failures: [CandidateFailure]? = nil, stationarity: Stationarity? = nil, timing: Timing? = nil, trainImages: Int? = nil, testImages: Int? = nil, hvpImages: Int? = nil,
-        stitch: Stitch? = nil
+        stitch: Stitch? = nil, evaluationsByPhase: EvaluationsByPhase? = nil
     ) {
+        self.evaluationsByPhase = evaluationsByPhase
         self.problem = problem
         self.architecture = architecture
         self.seed = seed
@@ -332,7 +358,7 @@ public struct FrontFile: Codable, Sendable, Equatable {
         case stationarity, timing, failures, stitch
         case referenceRule = "reference_rule", hypervolumeBefore = "hypervolume_before", hypervolumeAfter = "hypervolume_after"
         case pointsHypervolume = "points_hypervolume", trainImages = "train_images", testImages = "test_images"
-        case hvpImages = "hvp_images"
+        case hvpImages = "hvp_images", evaluationsByPhase = "evaluations_by_phase"
     }
 
     /// The file of an analytic run: each point with its parameters and, where the problem's

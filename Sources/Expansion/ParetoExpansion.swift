@@ -168,11 +168,22 @@ public enum ParetoExpansion {
         guard x0.count == objective.parameterCount else {
             throw ExpansionError.dimensionMismatch(argument: "seed", expected: objective.parameterCount, actual: x0.count)
         }
-        let optimized = try paretoOptimize(objective, from: x0, options: options.seedOptimize ?? options.optimize)
+        let optimized = try objective.withPhase(.seed) {
+            try paretoOptimize(objective, from: x0, options: options.seedOptimize ?? options.optimize, stream: seedStream)
+        }
         let seed = ExpansionPoint(
             id: 0, parent: nil, heading: nil, directionIndex: 0, point: optimized.point, direction: nil,
             minresIterations: 0, residualNorms: [], optimizeIterations: optimized.iterations)
         return (ExpansionState(seed: seed), optimized)
+    }
+
+    /// The mini-batch stream of the seed's ParetoOptimize (candidates use ``candidateStream(parent:direction:)``).
+    static let seedStream: UInt64 = 0xFFFF_FFFF
+
+    /// The mini-batch stream of the ParetoOptimize after the step from point `parent` along its
+    /// direction `direction` (unique per candidate, so a resumed run draws the same batches).
+    static func candidateStream(parent: Int, direction: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: parent) << 12 | UInt64(truncatingIfNeeded: direction & 0xFFF)
     }
 
     /// Headings and β of the directions of `point`.
@@ -235,12 +246,17 @@ public enum ParetoExpansion {
             state.candidates += 1
             var lastResidual: Double? = nil
             do {
-                let direction = try expansionDirection(
-                    objective, at: parent.point, beta: beta, favouring: heading, options: options.direction)
+                let direction = try objective.withPhase(.tangent) {
+                    try expansionDirection(objective, at: parent.point, beta: beta, favouring: heading, options: options.direction)
+                }
                 if options.direction.method == .tangent { state.minresIterations.append(direction.minresIterations) }
                 lastResidual = direction.residualNorms.last
                 let stepped = objective.project(Vector.adding(parent.parameters, direction.direction, scaledBy: options.stepSize))
-                let optimized = try paretoOptimize(objective, from: stepped, options: options.optimize)
+                let optimized = try objective.withPhase(.correction) {
+                    try paretoOptimize(
+                        objective, from: stepped, options: options.optimize,
+                        stream: candidateStream(parent: parent.id, direction: directionIndex))
+                }
                 state.optimizeIterations += optimized.iterations
                 let child = optimized.point
                 let stalled = Vector.distance(child.parameters, parent.parameters) < options.stepSize / 10

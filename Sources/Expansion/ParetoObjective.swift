@@ -23,6 +23,140 @@ public struct EvaluationCounts: Codable, Equatable, Sendable {
     public var total: Int { objectives + gradients + hvps }
 }
 
+/// The phases of a run whose evaluations are counted apart (Ma et al. 2020, §6: the cost of a
+/// run is its number of objective, gradient and Hessian-vector-product evaluations; here also
+/// where they went).
+public enum EvaluationPhase: String, Codable, CaseIterable, Sendable {
+    /// ParetoOptimize of the seed before expanding (its stationarity measurements included).
+    case seed
+    /// The expansion directions (ParetoExpand, Algorithm 1): the HVPs of the tangent solves.
+    case tangent
+    /// ParetoOptimize after each expansion step (Algorithm 1's correction).
+    case correction
+    /// The weighted-sum baseline's gradient steps (the necessity test, §6.1).
+    case baseline
+    /// Evaluations on the test split: the input network, every accepted point, the curve samples.
+    case test
+    /// Anything not inside one of the phases above.
+    case other
+}
+
+/// Evaluation counts per ``EvaluationPhase`` (`evaluations_by_phase` in front.json). A phase
+/// that did not occur is `nil` (absent from the file, never `null`).
+public struct EvaluationsByPhase: Codable, Equatable, Sendable {
+    /// ``EvaluationPhase/seed``: the seed's ParetoOptimize and its full-set stationarity checks.
+    public var seed: EvaluationCounts?
+    /// ``EvaluationPhase/tangent``: the HVPs of the tangent solves (eq. 6, MINRES).
+    public var tangent: EvaluationCounts?
+    /// ``EvaluationPhase/correction``: ParetoOptimize after each expansion step.
+    public var correction: EvaluationCounts?
+    /// ``EvaluationPhase/baseline``: the weighted-sum baseline's gradient steps.
+    public var baseline: EvaluationCounts?
+    /// ``EvaluationPhase/test``: test-split evaluations (not part of a run's `evaluations`).
+    public var test: EvaluationCounts?
+    /// ``EvaluationPhase/other``: evaluations outside the phases above.
+    public var other: EvaluationCounts?
+
+    /// No evaluations.
+    public init() {}
+
+    /// The counts of `phase` (zero if it did not occur).
+    public subscript(phase: EvaluationPhase) -> EvaluationCounts {
+        get {
+            switch phase {
+            case .seed: return seed ?? EvaluationCounts()
+            case .tangent: return tangent ?? EvaluationCounts()
+            case .correction: return correction ?? EvaluationCounts()
+            case .baseline: return baseline ?? EvaluationCounts()
+            case .test: return test ?? EvaluationCounts()
+            case .other: return other ?? EvaluationCounts()
+            }
+        }
+        set {
+            let stored: EvaluationCounts? = newValue.total == 0 ? nil : newValue
+            switch phase {
+            case .seed: seed = stored
+            case .tangent: tangent = stored
+            case .correction: correction = stored
+            case .baseline: baseline = stored
+            case .test: test = stored
+            case .other: other = stored
+            }
+        }
+    }
+
+    /// The sum over all phases but ``EvaluationPhase/test``: the run's `evaluations` (which
+    /// has never included test-set evaluations).
+    public var run: EvaluationCounts {
+        EvaluationPhase.allCases.filter { $0 != .test }.reduce(EvaluationCounts()) { $0 + self[$1] }
+    }
+
+    /// `a + b` phase by phase.
+    public static func + (a: EvaluationsByPhase, b: EvaluationsByPhase) -> EvaluationsByPhase {
+        var sum = EvaluationsByPhase()
+        for phase in EvaluationPhase.allCases { sum[phase] = a[phase] + b[phase] }
+        return sum
+    }
+
+    /// `a − b` phase by phase (counts since `b` was taken).
+    public static func - (a: EvaluationsByPhase, b: EvaluationsByPhase) -> EvaluationsByPhase {
+        var difference = EvaluationsByPhase()
+        for phase in EvaluationPhase.allCases { difference[phase] = a[phase] - b[phase] }
+        return difference
+    }
+}
+
+extension EvaluationCounts {
+    /// `a + b` count by count.
+    public static func + (a: EvaluationCounts, b: EvaluationCounts) -> EvaluationCounts {
+        EvaluationCounts(objectives: a.objectives + b.objectives, gradients: a.gradients + b.gradients, hvps: a.hvps + b.hvps)
+    }
+
+    /// `a − b` count by count.
+    public static func - (a: EvaluationCounts, b: EvaluationCounts) -> EvaluationCounts {
+        EvaluationCounts(objectives: a.objectives - b.objectives, gradients: a.gradients - b.gradients, hvps: a.hvps - b.hvps)
+    }
+}
+
+/// The objectives on mini-batches of the data: `f_B(x)` and `∇f_B(x)`, the mean losses over
+/// a batch `B` of ``batchSize`` of the ``count`` items the full objectives average over (the
+/// stochastic gradients of SGD, and of mini-batch ParetoOptimize, ``MiniBatchOptimization``).
+public struct MiniBatchSource {
+    /// Items the full objectives average over (batches are drawn from `0..<count`).
+    public let count: Int
+    /// Items per batch (at most ``count``).
+    public let batchSize: Int
+    let body: ([Int], [Double]) throws -> (values: [Double], jacobian: [[Double]])
+
+    /// A source whose batch `indices` has the objectives `function(indices)`.
+    /// - Throws: ``ExpansionError/invalidOption(_:)`` unless `1 ≤ batchSize` and `count ≥ 1`
+    ///   (a batch size above `count` is reduced to `count`).
+    public init<Scalar: BLASScalar>(
+        count: Int, batchSize: Int, function: @escaping ([Int]) throws -> any DifferentiableVectorFunction<Scalar>
+    ) throws {
+        guard count >= 1, batchSize >= 1 else {
+            throw ExpansionError.invalidOption("mini-batches need at least one item and a positive batch size, got \(count) items and batch size \(batchSize)")
+        }
+        self.count = count
+        self.batchSize = min(batchSize, count)
+        body = { indices, x in
+            let (values, jacobian) = try function(indices).valuesAndJacobian(at: x.map { Scalar($0) })
+            return (values.map(Double.init), jacobian.map { $0.map(Double.init) })
+        }
+    }
+
+    /// A batch: ``batchSize`` distinct indices drawn uniformly from `0..<count` (partial
+    /// Fisher–Yates), in increasing order.
+    public func draw(using generator: inout SeededGenerator) -> [Int] {
+        var pool = Array(0..<count)
+        for i in 0..<batchSize {
+            let j = i + generator.uniformIndex(below: count - i)
+            pool.swapAt(i, j)
+        }
+        return pool.prefix(batchSize).sorted()
+    }
+}
+
 /// Errors of the expansion algorithms.
 public enum ExpansionError: Error, Equatable, CustomStringConvertible {
     case dimensionMismatch(argument: String, expected: Int, actual: Int)
@@ -65,8 +199,18 @@ public final class ParetoObjective {
     public let bounds: (lower: [Double], upper: [Double])?
     /// Evaluations so far.
     public private(set) var counts = EvaluationCounts()
-    /// Seconds spent in gradient evaluations so far.
+    /// Evaluations so far, split by the ``phase`` they were made in (their sum is ``counts``).
+    public private(set) var countsByPhase = EvaluationsByPhase()
+    /// The phase new evaluations are counted in (see ``withPhase(_:_:)``).
+    public private(set) var phase: EvaluationPhase = .other
+    /// Mini-batches of the objectives (`nil`: only the full objectives).
+    public let miniBatches: MiniBatchSource?
+    /// Seconds spent in full-set gradient evaluations so far.
     public private(set) var gradientSeconds = 0.0
+    /// Mini-batch gradient evaluations so far (also in ``counts``' gradients).
+    public private(set) var miniBatchGradients = 0
+    /// Seconds spent in mini-batch gradient evaluations so far (not in ``gradientSeconds``).
+    public private(set) var miniBatchSeconds = 0.0
     /// Seconds spent in Hessian-vector products so far.
     public private(set) var hvpSeconds = 0.0
 
@@ -86,8 +230,10 @@ public final class ParetoObjective {
     /// ``PreparedHessianVectorProducts`` is prepared once per point; it must not be used by
     /// anything else while this objective lives (its prepared point would be overwritten).
     /// - Throws: ``ExpansionError`` if the dimensions or bounds disagree.
+    /// - Parameter miniBatches: the objectives on mini-batches of the same data (mini-batch
+    ///   ParetoOptimize), or `nil`.
     public init<F: DifferentiableVectorFunction, H: DifferentiableVectorFunction>(
-        values function: F, curvature: H, bounds: (lower: [Double], upper: [Double])? = nil
+        values function: F, curvature: H, bounds: (lower: [Double], upper: [Double])? = nil, miniBatches: MiniBatchSource? = nil
     ) throws {
         guard function.parameterCount == curvature.parameterCount else {
             throw ExpansionError.dimensionMismatch(argument: "curvature function", expected: function.parameterCount, actual: curvature.parameterCount)
@@ -106,6 +252,7 @@ public final class ParetoObjective {
         parameterCount = function.parameterCount
         objectiveCount = function.objectiveCount
         self.bounds = bounds
+        self.miniBatches = miniBatches
         valuesBody = { x in try function.values(at: x.map { F.Scalar($0) }).map(Double.init) }
         jacobianBody = { x in
             let (values, jacobian) = try function.valuesAndJacobian(at: x.map { F.Scalar($0) })
@@ -165,11 +312,44 @@ public final class ParetoObjective {
         return values
     }
 
+    /// Runs `body` with new evaluations counted in `phase`, then restores the previous phase.
+    public func withPhase<T>(_ phase: EvaluationPhase, _ body: () throws -> T) rethrows -> T {
+        let previous = self.phase
+        self.phase = phase
+        defer { self.phase = previous }
+        return try body()
+    }
+
+    private func count(objectives: Int = 0, gradients: Int = 0, hvps: Int = 0) {
+        let added = EvaluationCounts(objectives: objectives, gradients: gradients, hvps: hvps)
+        counts = counts + added
+        countsByPhase[phase] = countsByPhase[phase] + added
+    }
+
+    /// `f_B(x)` and `∇f_B(x)` on the mini-batch `batch` of ``miniBatches`` (one gradient
+    /// evaluation: Ma et al.'s unit counts a mini-batch evaluation as one).
+    /// - Throws: ``ExpansionError/invalidOption(_:)`` without mini-batches or for an index out
+    ///   of range; ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite value.
+    public func miniBatchValuesAndJacobian(at x: [Double], batch: [Int]) throws -> (values: [Double], jacobian: [[Double]]) {
+        try checkLength(x, "parameters", parameterCount)
+        guard let miniBatches else { throw ExpansionError.invalidOption("the objective has no mini-batches (mini-batch ParetoOptimize needs them)") }
+        guard !batch.isEmpty, batch.allSatisfy({ (0..<miniBatches.count).contains($0) }) else {
+            throw ExpansionError.invalidOption("a mini-batch must be non-empty indices in 0..<\(miniBatches.count)")
+        }
+        count(gradients: 1)
+        miniBatchGradients += 1
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { miniBatchSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let (values, jacobian) = try miniBatches.body(batch, x)
+        for (i, row) in jacobian.enumerated() { _ = try finite(row, "the mini-batch gradient of objective \(i + 1)") }
+        return (try finite(values, "the mini-batch objective values"), jacobian)
+    }
+
     /// `f(x)` (one objective evaluation).
     /// - Throws: ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite value.
     public func values(at x: [Double]) throws -> [Double] {
         try checkLength(x, "parameters", parameterCount)
-        counts.objectives += 1
+        count(objectives: 1)
         return try finite(try valuesBody(x), "the objective values")
     }
 
@@ -177,7 +357,7 @@ public final class ParetoObjective {
     /// - Throws: ``ExpansionError/nonFinite(quantity:index:)`` for a NaN or infinite value.
     public func valuesAndJacobian(at x: [Double]) throws -> (values: [Double], jacobian: [[Double]]) {
         try checkLength(x, "parameters", parameterCount)
-        counts.gradients += 1
+        count(gradients: 1)
         let start = DispatchTime.now().uptimeNanoseconds
         defer { gradientSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let (values, jacobian) = try jacobianBody(x)
@@ -191,7 +371,7 @@ public final class ParetoObjective {
         try checkLength(x, "parameters", parameterCount)
         try checkLength(v, "direction", parameterCount)
         try checkLength(weights, "weights", objectiveCount)
-        counts.hvps += 1
+        count(hvps: 1)
         let start = DispatchTime.now().uptimeNanoseconds
         defer { hvpSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         return try finite(try hvpBody(x, v, weights), "a Hessian-vector product")

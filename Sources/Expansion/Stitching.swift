@@ -302,57 +302,115 @@ public enum FrontStitcher {
         var representative: (Int, Int, Double)
     }
 
-    /// The crossings of every pair of families' polylines, each evaluated on both families.
-    /// The crossing is inserted only on a family where it lies strictly inside a segment (at a
-    /// sample, the sample is already there);
-    /// segments are half-open so a crossing at a shared sample is found once.
+    /// The crossings of every pair of families' polylines (among ``candidatePairs(_:)``), each
+    /// evaluated on both families. A crossing is inserted only on a family where it lies strictly
+    /// inside a segment (at a sample, the sample is already there); segments are half-open, so
+    /// a crossing at a shared sample is found once.
     static func findCrossings(
         _ sequences: [[Entry]], sources: [Int], evaluate: (Int, FamilyCoordinate) throws -> [Double]
     ) throws -> [FoundCrossing] {
         let interior = 1e-9
         var found: [FoundCrossing] = []
-        for a in sequences.indices {
-            for b in sequences.indices where b > a {
-                let (p, q) = (sequences[a], sequences[b])
-                for i in 0..<max(0, p.count - 1) {
-                    for j in 0..<max(0, q.count - 1) {
-                        guard let (s, u) = segmentCrossing(p[i].objectives, p[i + 1].objectives, q[j].objectives, q[j + 1].objectives),
-                              s < 1 || i == p.count - 2, u < 1 || j == q.count - 2
-                        else { continue }
-                        let insideA = s > interior && s < 1 - interior, insideB = u > interior && u < 1 - interior
-                        guard insideA || insideB else { continue }
-                        let point = zip(p[i].objectives, p[i + 1].objectives).map { $0 + s * ($1 - $0) }
-                        let coordinates = [
-                            interpolate(p[i].coordinate, p[i + 1].coordinate, weight: s),
-                            interpolate(q[j].coordinate, q[j + 1].coordinate, weight: u),
-                        ]
-                        let crossing = StitchCrossing(objectives: point, families: [a, b], coordinates: coordinates, vertex: nil)
-                        func evaluated(_ side: Int) throws -> [Double]? {
-                            guard side == 0 ? insideA : insideB else { return nil }
-                            let f = try evaluate(sources[side == 0 ? a : b], coordinates[side])
-                            return f.count == 2 && f.allSatisfy(\.isFinite) ? f : nil
+        for (a, i, b, j) in candidatePairs(sequences.map { $0.map(\.objectives) }) {
+            let (p, q) = (sequences[a], sequences[b])
+            guard let (s, u) = segmentCrossing(p[i].objectives, p[i + 1].objectives, q[j].objectives, q[j + 1].objectives),
+                  s < 1 || i == p.count - 2, u < 1 || j == q.count - 2
+            else { continue }
+            let insideA = s > interior && s < 1 - interior, insideB = u > interior && u < 1 - interior
+            guard insideA || insideB else { continue }
+            let point = zip(p[i].objectives, p[i + 1].objectives).map { $0 + s * ($1 - $0) }
+            let coordinates = [
+                interpolate(p[i].coordinate, p[i + 1].coordinate, weight: s),
+                interpolate(q[j].coordinate, q[j + 1].coordinate, weight: u),
+            ]
+            let crossing = StitchCrossing(objectives: point, families: [a, b], coordinates: coordinates, vertex: nil)
+            func evaluated(_ side: Int) throws -> [Double]? {
+                guard side == 0 ? insideA : insideB else { return nil }
+                let f = try evaluate(sources[side == 0 ? a : b], coordinates[side])
+                return f.count == 2 && f.allSatisfy(\.isFinite) ? f : nil
+            }
+            let (fa, fb) = (try evaluated(0), try evaluated(1))
+            let side: Int
+            switch (fa, fb) {
+            case (nil, nil):
+                found.append(FoundCrossing(crossing: crossing, side: 0, evaluated: nil, representative: (a, i, s)))
+                continue
+            case (.some, nil): side = 0
+            case (nil, .some): side = 1
+            case (.some(let fa), .some(let fb)):
+                if dominates(fa, fb) { side = 0 }
+                else if dominates(fb, fa) { side = 1 }
+                else { side = Vector.distance(fb, point) < Vector.distance(fa, point) ? 1 : 0 }
+            }
+            found.append(FoundCrossing(
+                crossing: crossing, side: side, evaluated: side == 0 ? fa : fb,
+                representative: side == 0 ? (a, i, s) : (b, j, u)))
+        }
+        return found
+    }
+
+    /// The pairs `(a, i, b, j)`, `a < b`, of segment `i` of polyline `a` and segment `j` of
+    /// polyline `b` whose bounding boxes meet — every pair that can cross — in the order
+    /// `(a, b, i, j)`. A uniform grid (cells of the median segment's size) finds them in about
+    /// linear time for curves; a segment spanning more than 4,096 cells is paired with every
+    /// segment of the other polylines directly. ``segmentPairsBruteForce(_:)`` is the reference.
+    public static func candidatePairs(_ polylines: [[[Double]]]) -> [(Int, Int, Int, Int)] {
+        typealias Box = (x0: Double, y0: Double, x1: Double, y1: Double)
+        var segments: [(line: Int, index: Int, box: Box)] = []
+        for (line, points) in polylines.enumerated() where points.count >= 2 {
+            for i in 0..<(points.count - 1) {
+                let (p, q) = (points[i], points[i + 1])
+                segments.append((line, i, (min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]))))
+            }
+        }
+        guard polylines.count > 1, !segments.isEmpty else { return [] }
+        let sizes = segments.map { max($0.box.x1 - $0.box.x0, $0.box.y1 - $0.box.y0) }.filter { $0 > 0 && $0.isFinite }.sorted()
+        let cell = sizes.isEmpty ? 1 : sizes[sizes.count / 2]
+        var grid: [[Int]: [Int]] = [:]
+        var large: [Int] = []
+        for (k, segment) in segments.enumerated() {
+            let box = segment.box
+            guard box.x0.isFinite, box.y0.isFinite, box.x1.isFinite, box.y1.isFinite else { continue }
+            let (cx0, cy0) = (Int((box.x0 / cell).rounded(.down)), Int((box.y0 / cell).rounded(.down)))
+            let (cx1, cy1) = (Int((box.x1 / cell).rounded(.down)), Int((box.y1 / cell).rounded(.down)))
+            if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 4096 {
+                large.append(k)
+                continue
+            }
+            for cx in cx0...cx1 { for cy in cy0...cy1 { grid[[cx, cy], default: []].append(k) } }
+        }
+        func meet(_ a: Box, _ b: Box) -> Bool { a.x0 <= b.x1 && b.x0 <= a.x1 && a.y0 <= b.y1 && b.y0 <= a.y1 }
+        var pairs = Set<[Int]>()
+        func consider(_ k: Int, _ l: Int) {
+            let (s, t) = (segments[k], segments[l])
+            guard s.line != t.line, meet(s.box, t.box) else { return }
+            pairs.insert(s.line < t.line ? [s.line, s.index, t.line, t.index] : [t.line, t.index, s.line, s.index])
+        }
+        for members in grid.values where members.count > 1 {
+            for x in members.indices { for y in members.indices where y > x { consider(members[x], members[y]) } }
+        }
+        for k in large { for l in segments.indices where l != k { consider(k, l) } }
+        return pairs.map { ($0[0], $0[1], $0[2], $0[3]) }.sorted { ($0.0, $0.2, $0.1, $0.3) < ($1.0, $1.2, $1.1, $1.3) }
+    }
+
+    /// Every pair of segments of different polylines whose bounding boxes meet, by trying all
+    /// (the reference for ``candidatePairs(_:)``).
+    public static func segmentPairsBruteForce(_ polylines: [[[Double]]]) -> [(Int, Int, Int, Int)] {
+        var pairs: [(Int, Int, Int, Int)] = []
+        for a in polylines.indices {
+            for b in polylines.indices where b > a {
+                for i in 0..<max(0, polylines[a].count - 1) {
+                    for j in 0..<max(0, polylines[b].count - 1) {
+                        let (p0, p1, q0, q1) = (polylines[a][i], polylines[a][i + 1], polylines[b][j], polylines[b][j + 1])
+                        if min(p0[0], p1[0]) <= max(q0[0], q1[0]) && min(q0[0], q1[0]) <= max(p0[0], p1[0])
+                            && min(p0[1], p1[1]) <= max(q0[1], q1[1]) && min(q0[1], q1[1]) <= max(p0[1], p1[1]) {
+                            pairs.append((a, i, b, j))
                         }
-                        let (fa, fb) = (try evaluated(0), try evaluated(1))
-                        let side: Int
-                        switch (fa, fb) {
-                        case (nil, nil):
-                            found.append(FoundCrossing(crossing: crossing, side: 0, evaluated: nil, representative: (a, i, s)))
-                            continue
-                        case (.some, nil): side = 0
-                        case (nil, .some): side = 1
-                        case (.some(let fa), .some(let fb)):
-                            if dominates(fa, fb) { side = 0 }
-                            else if dominates(fb, fa) { side = 1 }
-                            else { side = Vector.distance(fb, point) < Vector.distance(fa, point) ? 1 : 0 }
-                        }
-                        found.append(FoundCrossing(
-                            crossing: crossing, side: side, evaluated: side == 0 ? fa : fb,
-                            representative: side == 0 ? (a, i, s) : (b, j, u)))
                     }
                 }
             }
         }
-        return found
+        return pairs
     }
 
     /// The intersection of segments `p0→p1` and `q0→q1` in the plane: the parameters

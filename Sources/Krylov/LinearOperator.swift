@@ -5,7 +5,7 @@ import LinearAlgebra
 ///
 /// This is the role of `scipy.sparse.linalg.LinearOperator` (its `matvec`) in SciPy's
 /// `minres.py` and `cg.py`. MINRES requires `A` to be symmetric, CG symmetric positive
-/// definite; see ``minres(_:_:start:shift:relativeTolerance:maxIterations:preconditioner:checkSymmetry:)``
+/// definite; see ``minres(_:_:start:shift:relativeTolerance:maxIterations:preconditioner:checkSymmetry:workspace:)``
 /// and ``conjugateGradient(_:_:start:relativeTolerance:maxIterations:)``.
 public protocol LinearOperator {
     /// The dimension `n` of the space `ℝⁿ` the operator acts on.

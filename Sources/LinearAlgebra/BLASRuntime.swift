@@ -8,7 +8,7 @@ import CLinearAlgebra
 /// otherwise its own `cpuid` table (`driver/others/dynamic.c`). A processor newer than that
 /// table may get a generic pre-AVX core: OpenBLAS 0.3.21 sends an unknown Intel family-6
 /// model (e.g. Emerald Rapids, model 207) to `Prescott`, whose sgemm is ~5× slower than the
-/// `SkylakeX` kernels the processor supports. ``check()`` detects that; the command-line tools
+/// `SkylakeX` kernels the processor supports. ``check(environment:)`` detects that; the command-line tools
 /// restart themselves once with a better `OPENBLAS_CORETYPE` (``BLASStartup``).
 public enum BLASRuntime {
     /// The environment variable OpenBLAS reads at load time to force a core.

@@ -24,11 +24,22 @@ public struct NetworkExpansionOptions: Sendable, Equatable {
     public var expansion = ExpansionOptions()
     /// Tangent, gradient or the weighted-sum baseline.
     public var method: NetworkExpansionMethod = .tangent
-    /// The seed is brought to relative stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖` at most this
-    /// before expanding.
+    /// The seed is brought to relative stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖` (measured on the
+    /// full training objectives, never on a mini-batch) at most this before expanding, by MGDA
+    /// steps: on mini-batches when ``ExpansionOptions/optimize`` steps on mini-batches, else
+    /// full-set steps with Armijo.
     public var seedStationarityTolerance = 0.05
-    /// ParetoOptimize steps at most for the seed.
+    /// ParetoOptimize steps at most for the seed (mini-batch steps for mini-batch runs).
     public var seedSteps = 50
+    /// Mini-batch seeds: the full-set stationarity is measured before the first step and every
+    /// this many steps (each measurement one full-set gradient evaluation); the steps stop at the
+    /// first measurement within the tolerance.
+    public var seedCheckEvery = 25
+    /// Expand a seed whose stationarity stays above ``seedStationarityTolerance`` after
+    /// ``seedSteps`` steps; otherwise the run stops with ``NetworkRunError/nonStationarySeed(before:after:tolerance:steps:)``
+    /// before anything is written (a tangent step from a non-stationary point is partly plain
+    /// descent, Ma et al. §4.1).
+    public var force = false
     /// Samples of the continuous curve (evenly spaced `t` in `[−1, 1]`), each a test evaluation.
     public var curveSamples = 21
     /// The hypervolume reference point (test loss per task); `nil`: ``referenceScale`` times
@@ -106,6 +117,9 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     public var onSaved: (Int) throws -> Void = { _ in }
     /// Called after each candidate.
     public var onProgress: (NetworkExpansionProgress) -> Void = { _ in }
+    /// Called once the seed's ParetoOptimize has finished, with its stationarity, before the
+    /// run stops on a non-stationary seed or expands it (to warn when ``NetworkExpansionOptions/force`` is set).
+    public var onSeed: (FrontFile.Stationarity) -> Void = { _ in }
 
     private var sessionStart = Date()
     private var sessionCounts = EvaluationCounts()
@@ -116,6 +130,15 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     private var savedHVPSeconds = 0.0
     private var savedElapsed = 0.0
     private var lastAccept = Date()
+    private var sessionPhases = EvaluationsByPhase()
+    /// `nil` when resuming a state written before phases were counted.
+    private var savedPhases: EvaluationsByPhase? = EvaluationsByPhase()
+    private var sessionMiniBatchGradients = 0
+    private var sessionMiniBatchSeconds = 0.0
+    private var savedMiniBatchGradients = 0
+    private var savedMiniBatchSeconds = 0.0
+    /// Test-set evaluations of this process (input, accepted points, curve samples).
+    private var testEvaluations = 0
 
     /// A run of `options` on `data` in `directory` (nothing is written until ``run(from:)`` or ``resume()``).
     public init(data: NetworkObjectiveData<Model>, options: NetworkExpansionOptions, directory: URL) throws {
@@ -142,7 +165,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             "step_size": "\(e.stepSize)", "minres_iterations": "\(e.direction.minresIterations)",
             "minres_tolerance": "\(e.direction.minresTolerance)", "damping": "\(e.direction.damping)",
             "optimize_steps": "\(e.optimize.maxIterations)", "optimize_step_size": "\(e.optimize.stepSize)",
-            "optimize_method": "\(e.optimize.method)", "seed": "\(e.seed)", "steering": e.steering.rawValue,
+            "optimize_method": "\(e.optimize.method)" + (e.optimize.miniBatch == nil ? "" : " on mini-batches"),
+            "seed": "\(e.seed)", "steering": e.steering.rawValue,
             "stationarity_tolerance": e.optimize.relativeStationarityTolerance.map { "\($0)" } ?? "\(e.optimize.stationarityTolerance) (absolute)",
             "seed_stationarity_tolerance": "\(options.seedStationarityTolerance)", "seed_steps": "\(options.seedSteps)",
             "reference": options.reference.map { "\($0)" } ?? "\(options.referenceScale) × the input network's test loss",
@@ -150,7 +174,13 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             "chunk_size": "\(data.chunkSize)",
             "train_images": "\(data.train.count)", "test_images": "\(data.test.count)", "hvp_images": "\(data.hvpIndices.count)",
             "train_data": data.train.digest, "test_data": data.test.digest, "hvp_batch": hvp.hex,
-        ]
+        ].merging(miniBatchConfiguration) { $1 }
+    }
+
+    /// The keys only mini-batch runs have (so that older full-set runs still resume).
+    private var miniBatchConfiguration: [String: String] {
+        guard options.expansion.optimize.miniBatch != nil else { return [:] }
+        return ["optimize_batch": data.miniBatchSize.map { "\($0)" } ?? "-", "seed_check_every": "\(options.seedCheckEvery)"]
     }
 
     /// The data set's name as recorded in the front file (`multimnist`, `multifashion-14`, …).
@@ -164,11 +194,22 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         if options.method == .gradient { e.direction.method = .gradient }
         if options.method == .tangent { e.direction.method = .tangent }
         var seed = e.optimize
+        seed.method = .mgda
         seed.maxIterations = options.seedSteps
         seed.stationarityTolerance = 0
         seed.relativeStationarityTolerance = options.seedStationarityTolerance
+        if var miniBatch = seed.miniBatch {
+            miniBatch.checkEvery = options.seedCheckEvery
+            seed.miniBatch = miniBatch
+        }
         e.seedOptimize = seed
         return e
+    }
+
+    /// Test loss and accuracy of `x`, counted as one test-set evaluation.
+    private func testMetrics(_ x: [Double]) throws -> EvaluationResult {
+        testEvaluations += 1
+        return try data.testMetrics(x)
     }
 
     // MARK: Bookkeeping
@@ -179,6 +220,9 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         sessionCounts = objective.counts
         sessionGradientSeconds = objective.gradientSeconds
         sessionHVPSeconds = objective.hvpSeconds
+        sessionPhases = objective.countsByPhase
+        sessionMiniBatchGradients = objective.miniBatchGradients
+        sessionMiniBatchSeconds = objective.miniBatchSeconds
     }
 
     func update(_ record: inout NetworkRunRecord) {
@@ -190,6 +234,18 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         record.gradientSeconds = savedGradientSeconds + objective.gradientSeconds - sessionGradientSeconds
         record.hvpSeconds = savedHVPSeconds + objective.hvpSeconds - sessionHVPSeconds
         record.elapsedSeconds = savedElapsed + Date().timeIntervalSince(sessionStart)
+        if let savedPhases {
+            var phases = savedPhases + (objective.countsByPhase - sessionPhases)
+            phases[.test] = savedPhases[.test] + EvaluationCounts(objectives: testEvaluations)
+            record.evaluationsByPhase = phases
+        } else {
+            record.evaluationsByPhase = nil
+        }
+        let miniBatches = savedMiniBatchGradients + objective.miniBatchGradients - sessionMiniBatchGradients
+        if miniBatches > 0 || record.miniBatchGradients != nil {
+            record.miniBatchGradients = miniBatches
+            record.miniBatchSeconds = savedMiniBatchSeconds + objective.miniBatchSeconds - sessionMiniBatchSeconds
+        }
     }
 
     func save(_ record: NetworkRunRecord) throws {
@@ -201,7 +257,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// Writes the checkpoint of `point`, evaluates it on the test set and appends it to `record`.
     func accept(_ point: ExpansionPoint, into record: inout NetworkRunRecord) throws {
         let name = String(format: "points/%04d.safetensors", point.id)
-        let metrics = try data.testMetrics(point.parameters)
+        let metrics = try testMetrics(point.parameters)
         let metadata = CheckpointMetadata(
             architecture: data.model.architecture, method: "expand-\(options.method.rawValue)",
             seed: options.expansion.seed,
@@ -228,8 +284,10 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     // MARK: Running
 
     /// Starts a run from the input network `x0` in an empty (or new) directory.
-    /// - Throws: ``NetworkRunError/existingRun(_:)`` if the directory holds a run; errors of
-    ///   the objective, the files or Algorithm 1.
+    /// - Throws: ``NetworkRunError/existingRun(_:)`` if the directory holds a run;
+    ///   ``NetworkRunError/nonStationarySeed(before:after:tolerance:steps:)`` if the seed does
+    ///   not reach the stationarity tolerance within its steps (unless forced; nothing is
+    ///   written then); errors of the objective, the files or Algorithm 1.
     public func run(from x0: [Double]) throws -> NetworkExpansionResult {
         let lock = try RunDirectoryLock(directory: directory)
         defer { lock.release() }
@@ -237,20 +295,36 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         if options.expansion.steering == .bothWays && data.model.taskCount != 2 {
             throw ExpansionError.invalidOption("both-ways steering needs two tasks")
         }
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("points"), withIntermediateDirectories: true)
+        if options.expansion.optimize.miniBatch != nil && data.miniBatchSize == nil {
+            throw ExpansionError.invalidOption("mini-batch ParetoOptimize needs NetworkObjectiveData with a miniBatchSize")
+        }
+        guard options.seedCheckEvery >= 1 else {
+            throw ExpansionError.invalidOption("the seed's stationarity check interval must be at least 1 step, got \(options.seedCheckEvery)")
+        }
         markSession()
-        let input = try data.testMetrics(x0)
+        let input = try testMetrics(x0)
         let reference = options.reference ?? input.loss.map { $0 * options.referenceScale }
         guard reference.count == data.model.taskCount else {
             throw ExpansionError.dimensionMismatch(argument: "reference", expected: data.model.taskCount, actual: reference.count)
         }
         let (state, optimization) = try ParetoExpansion.start(objective, from: x0, options: expansionOptions)
+        let tolerance = options.seedStationarityTolerance
+        let after = optimization.point.relativeStationarity
+        let stationarity = FrontFile.Stationarity(
+            before: optimization.initialRelativeStationarity, after: after, tolerance: tolerance,
+            steps: optimization.iterations, converged: after <= tolerance)
+        onSeed(stationarity)
+        if after > tolerance && !options.force {
+            throw NetworkRunError.nonStationarySeed(
+                before: stationarity.before, after: after, tolerance: tolerance, steps: optimization.iterations)
+        }
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("points"), withIntermediateDirectories: true)
         var record = NetworkRunRecord(
             method: options.method.rawValue, configuration: configuration.merging(["input": ContentDigest.of(x0)]) { $1 },
             reference: reference,
             inputTestLoss: input.loss, inputTestAccuracy: input.accuracy,
-            stationarity: .init(before: optimization.initialRelativeStationarity, after: optimization.point.relativeStationarity))
+            stationarity: stationarity)
         try accept(state.points[0], into: &record)
         update(&record)
         try save(record)
@@ -309,7 +383,11 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         savedGradientSeconds = record.gradientSeconds
         savedHVPSeconds = record.hvpSeconds
         savedElapsed = record.elapsedSeconds
+        savedPhases = record.evaluationsByPhase
+        savedMiniBatchGradients = record.miniBatchGradients ?? 0
+        savedMiniBatchSeconds = record.miniBatchSeconds ?? 0
         markSession()
+        testEvaluations = 0
         return try proceed(state, record)
     }
 
@@ -333,7 +411,7 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
                         lastResidual: progress.lastResidual, hypervolume: hypervolume(record), evaluations: progress.evaluations))
                 })
         case .weightedSum:
-            state = try weightedSumBaseline(from: initial, record: &record)
+            state = try objective.withPhase(.baseline) { try weightedSumBaseline(from: initial, record: &record) }
         }
         record.copyCounters(from: state)
         update(&record)
@@ -344,9 +422,11 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
     /// Samples the curve, writes front.json and front.csv.
     private func finish(_ state: ExpansionState, _ record: NetworkRunRecord) throws -> NetworkExpansionResult {
         let set = ContinuousParetoSet(state)
+        var curveEvaluations = 0
         let curve = set.chain.count > 1
             ? try set.family.sampleCurve(count: options.curveSamples) { x in
                 let metrics = try data.testMetrics(x)
+                curveEvaluations += 1
                 return SampleEvaluation(objectives: metrics.loss, accuracy: metrics.accuracy)
             }
             : []
@@ -359,6 +439,11 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         let testLosses = record.points.map(\.testLoss)
         let after = try Hypervolume.compute(testLosses + curve.map(\.objectives), reference: record.reference)
         let e = record.evaluations
+        let phases = record.evaluationsByPhase.map { recorded -> EvaluationsByPhase in
+            var phases = recorded
+            phases[.test] = recorded[.test] + EvaluationCounts(objectives: curveEvaluations)
+            return phases
+        }
         let front = FrontFile(
             problem: datasetName, architecture: data.model.architecture,
             seed: options.expansion.seed, method: options.method.rawValue, reference: record.reference,
@@ -368,12 +453,16 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             hypervolumeAfter: after, pointsHypervolume: try Hypervolume.compute(testLosses, reference: record.reference),
             points: points, curve: curve.map(FrontFile.Sample.init), evaluations: e, candidates: record.candidates,
             rejected: record.rejected, failures: record.failures, stationarity: record.stationarity,
-            trainImages: data.train.count, testImages: data.test.count, hvpImages: data.hvpIndices.count)
+            trainImages: data.train.count, testImages: data.test.count, hvpImages: data.hvpIndices.count,
+            evaluationsByPhase: phases)
+        let miniBatches = record.miniBatchGradients ?? 0
+        let fullGradients = e.gradients - miniBatches
         let timing = FrontFile.Timing(
             totalSeconds: record.elapsedSeconds, stepSeconds: record.stepSeconds,
             hvpSecondsMean: e.hvps > 0 ? record.hvpSeconds / Double(e.hvps) : 0,
-            gradientSecondsMean: e.gradients > 0 ? record.gradientSeconds / Double(e.gradients) : 0,
-            minresIterations: record.minresIterations)
+            gradientSecondsMean: fullGradients > 0 ? record.gradientSeconds / Double(fullGradients) : 0,
+            minresIterations: record.minresIterations,
+            miniBatchGradientSecondsMean: miniBatches > 0 ? (record.miniBatchSeconds ?? 0) / Double(miniBatches) : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try writeAtomically(try encoder.encode(timing), to: directory.appendingPathComponent("timing.json"))

@@ -59,6 +59,10 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     public let engine: String
     /// Images per chunk of the training loss (the order of the floating-point sums).
     public let chunkSize: Int
+    /// Images per mini-batch of mini-batch ParetoOptimize (drawn from ``train``; a batch holds
+    /// at most the whole split), or `nil` (the objective then has no mini-batches).
+    public let miniBatchSize: Int?
+    private let factory: NetworkLossFactory
 
     /// - Parameters:
     ///   - hvpBatchSize: images of the HVP mini-batch (at most the training count; the reference
@@ -67,15 +71,20 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     ///   - chunkSize: images per chunk of the training loss (memory holds one chunk's tape).
     ///   - factory: the differentiation engine (default: the model's default engine,
     ///     ``NetworkLossFactory/engine(_:_:)``).
+    ///   - miniBatchSize: images per mini-batch of mini-batch ParetoOptimize (at most the
+    ///     training count; `nil`: no mini-batches, only full-set ParetoOptimize works).
     /// - Throws: ``ExpansionError/invalidOption(_:)`` for empty data, a wrong image size or
     ///   non-positive sizes.
     public init(
         model: Model, train: MultiDigitDataset, test: MultiDigitDataset, hvpBatchSize: Int = 2048, hvpSeed: UInt64 = 1,
-        chunkSize: Int = 1024, factory: NetworkLossFactory? = nil
+        chunkSize: Int = 1024, factory: NetworkLossFactory? = nil, miniBatchSize: Int? = nil
     ) throws {
         guard train.count > 0, test.count > 0 else { throw ExpansionError.invalidOption("network expansion needs training and test composites") }
         guard hvpBatchSize >= 1, chunkSize >= 1 else {
             throw ExpansionError.invalidOption("HVP batch size and chunk size must be positive, got \(hvpBatchSize) and \(chunkSize)")
+        }
+        if let miniBatchSize, miniBatchSize < 1 {
+            throw ExpansionError.invalidOption("the ParetoOptimize mini-batch size must be positive, got \(miniBatchSize)")
         }
         let side = model.inputShape.last ?? 0
         guard model.inputShape == [1, train.side, train.side], test.side == train.side else {
@@ -83,6 +92,8 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
                 "\(model.architecture) takes \(model.inputShape) images, the data has side \(train.side) (train) and \(test.side) (test); build composites with side \(side)")
         }
         let factory = factory ?? .engine(model)
+        self.factory = factory
+        self.miniBatchSize = miniBatchSize
         self.model = model
         engine = factory.name
         self.chunkSize = chunkSize
@@ -107,9 +118,17 @@ public struct NetworkObjectiveData<Model: MultiTaskModel> {
     }
 
     /// A fresh ``ParetoObjective``: values and gradients from ``trainingLoss``, HVPs from
-    /// ``curvatureLoss`` (Float32 arithmetic, converted at the boundary).
+    /// ``curvatureLoss`` (Float32 arithmetic, converted at the boundary), and with
+    /// ``miniBatchSize`` mini-batches of the training split (each batch's loss made by the
+    /// engine's factory when the batch is drawn).
     public func makeObjective() throws -> ParetoObjective {
-        try ParetoObjective(values: trainingLoss, curvature: curvatureLoss)
+        let miniBatches = try miniBatchSize.map { size in
+            try MiniBatchSource(count: train.count, batchSize: size) { [train, factory] indices in
+                let batch: MultiDigitBatch<Float> = try train.batch(indices, as: Float.self)
+                return try factory.loss(images: batch.images, labels: batch.labels)
+            }
+        }
+        return try ParetoObjective(values: trainingLoss, curvature: curvatureLoss, miniBatches: miniBatches)
     }
 
     /// Test loss and accuracy per task of the network with parameters `x`.

@@ -51,8 +51,16 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
     public var failures: [CandidateFailure]? = nil
     /// Evaluations so far (re-evaluations on resume not included).
     public var evaluations = EvaluationCounts()
+    /// ``evaluations`` split by phase, plus the test-set evaluations (``EvaluationPhase/test``)
+    /// so far; `nil` in states written before phases were counted.
+    public var evaluationsByPhase: EvaluationsByPhase? = nil
     public var gradientSeconds = 0.0
     public var hvpSeconds = 0.0
+    /// Mini-batch gradient evaluations so far (counted in ``evaluations`` too); `nil` in
+    /// states written before they existed or in runs without mini-batches.
+    public var miniBatchGradients: Int? = nil
+    /// Seconds of those mini-batch gradients (not in ``gradientSeconds``); `nil` as above.
+    public var miniBatchSeconds: Double? = nil
     /// Wall-clock seconds so far.
     public var elapsedSeconds = 0.0
     /// Wall-clock seconds from the previous accepted point (or the start) to each accepted point.
@@ -63,6 +71,8 @@ public struct NetworkRunRecord: Codable, Sendable, Equatable {
         case inputTestLoss = "input_test_loss", inputTestAccuracy = "input_test_accuracy"
         case nextToExpand = "next_to_expand", nextDirection = "next_direction", optimizeIterations = "optimize_iterations"
         case failures
+        case evaluationsByPhase = "evaluations_by_phase"
+        case miniBatchGradients = "mini_batch_gradients", miniBatchSeconds = "mini_batch_seconds"
         case minresIterations = "minres_iterations", gradientSeconds = "gradient_seconds", hvpSeconds = "hvp_seconds"
         case elapsedSeconds = "elapsed_seconds", stepSeconds = "step_seconds"
     }
@@ -90,6 +100,9 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
     case noChain(String)
     /// The run's state.json is not valid.
     case corruptState(path: String, reason: String)
+    /// The seed's ParetoOptimize used its whole step budget without bringing the relative
+    /// stationarity `‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖` (on the full training objectives) to the tolerance.
+    case nonStationarySeed(before: Double, after: Double, tolerance: Double, steps: Int)
 
     public var description: String {
         switch self {
@@ -100,6 +113,10 @@ public enum NetworkRunError: Error, Equatable, CustomStringConvertible {
         case .unsupported(let reason): return reason
         case .noChain(let path): return "\(path): the front has no chain points with t"
         case .corruptState(let path, let reason): return "\(path) is not a valid run state: \(reason)"
+        case .nonStationarySeed(let before, let after, let tolerance, let steps):
+            return String(
+                format: "the seed is not Pareto-stationary: relative stationarity %.3e (input) → %.3e after %d ParetoOptimize steps, above the tolerance %.3e; allow more seed steps, or expand the non-stationary seed anyway (force)",
+                before, after, steps, tolerance)
         }
     }
 }

@@ -166,7 +166,9 @@ public enum ParetoFigures {
         for (i, family) in families.enumerated() {
             let color = Color.categorical(i)
             if family.curve.count >= 2 {
-                layers.append(.line(LineSeries(points: try planar(family.curve, what: "\(family.name) curve sample"), paint: .solid(color), width: 2.5)))
+                // A family with no points on the front is named by its line.
+                layers.append(.line(LineSeries(points: try planar(family.curve, what: "\(family.name) curve sample"), paint: .solid(color), width: 2.5,
+                                               label: family.points.isEmpty ? "\(family.name) (no points on the front)" : nil)))
             }
             if !family.points.isEmpty {
                 layers.append(.scatter(ScatterSeries(points: try planar(family.points, what: "\(family.name) point"), marker: shapes[i % shapes.count],

@@ -28,7 +28,7 @@ public enum Ticks {
         }
     }
 
-    /// Ticks at multiples of the 1-2-5 step of ``niceStep(range:maxTicks:)``; `[0, 1]` gives
+    /// Ticks at multiples of the 1-2-5 step of ``niceStep(range:maxTicks:integer:)``; `[0, 1]` gives
     /// 0, 0.2, …, 1; with `integer` (counts, iterations) only whole numbers. Values are
     /// `k · m · 10^e` computed exactly (no accumulated error).
     public static func linear(in range: ClosedRange<Double>, maxTicks: Int = 7, integer: Bool = false) -> [Tick] {

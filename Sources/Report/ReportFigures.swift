@@ -29,17 +29,16 @@ extension ReportPage {
         if !input.families.isEmpty, m == 2 {
             // The stitched front: one colour per family.
             let families = input.families.map { family in
-                ParetoFigures.Family(name: family.hypervolume.map { "\(family.name) (HV \(String(format: "%.4f", $0)))" } ?? family.name, points: family.objectives)
+                ParetoFigures.Family(name: family.hypervolume.map { "\(family.name) (HV \(String(format: "%.4f", $0)))" } ?? family.name,
+                                     points: family.objectives, curve: family.curve)
             }
             figures.append(ReportFigure(
                 name: "front",
-                caption: "The stitched front: its points coloured by the family each comes from (legend: the family's own hypervolume)"
-                    + (input.analyticFront == nil ? "" : ", the analytic front dashed")
-                    + (input.reference == nil ? "" : ", and the region it dominates w.r.t. the reference shaded") + ".",
+                caption: "The stitched front: each family's own curve (line) and the points of the stitched front it contributes (markers), in the family's colour (legend: the family's own hypervolume)"
+                    + (input.analyticFront == nil ? "" : ", the analytic front dashed") + ".",
                 figure: try ParetoFigures.stitchedFront(
                     families, title: network ? "Stitched front in test-loss space" : "Stitched front (\(input.problem))",
-                    reference: input.reference?.count == 2 ? input.reference : nil, analyticFront: input.analyticFront,
-                    objectiveNames: names, identifier: "front")))
+                    reference: nil, analyticFront: input.analyticFront, objectiveNames: names, identifier: "front")))
         } else if m >= 2 {
             let front = ParetoFigures.FrontInput(
                 title: network ? "Front in test-loss space" : "Front in objective space (\(input.problem))",

@@ -98,11 +98,14 @@ public struct ReportFamily: Sendable, Equatable {
     public var hypervolume: Double?
     /// The objectives of the stitched points it contributes.
     public var objectives: [[Double]]
+    /// Its own sampled curve (from its run directory), when available.
+    public var curve: [[Double]]
 
-    public init(name: String, hypervolume: Double?, objectives: [[Double]]) {
+    public init(name: String, hypervolume: Double?, objectives: [[Double]], curve: [[Double]] = []) {
         self.name = name
         self.hypervolume = hypervolume
         self.objectives = objectives
+        self.curve = curve
     }
 }
 

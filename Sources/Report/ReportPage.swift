@@ -95,21 +95,32 @@ public enum ReportPage {
         }
         let space = input.isNetwork ? " (test losses)" : ""
         let h = input.hypervolumes
-        if let v = h.continuous { rows.append(("hypervolume, continuous front\(space)", number(v))) }
-        if let v = h.points { rows.append(("hypervolume, accepted points\(space)", number(v))) }
-        if let v = h.before { rows.append(("hypervolume before (input network)", number(v))) }
-        if let v = h.after { rows.append(("hypervolume after", number(v))) }
-        if let v = h.analytic { rows.append(("hypervolume, analytic front", number(v))) }
-        rows.append(("accepted points", "\(input.points.count)"))
-        if let c = input.candidates { rows.append(("candidates tried", "\(c)")) }
-        if let r = input.rejected { rows.append(("candidates rejected", "\(r)")) }
-        if !input.failures.isEmpty {
-            rows.append(("branches stopped by numerical failures", "\(input.failures.count): " + input.failures.joined(separator: "; ")))
-        }
-        rows.append(("curve samples", "\(input.curve.count) (\(input.curve.filter(\.dominated).count) dominated)"))
-        if let e = input.evaluations {
-            let show = { (v: Int?) in v.map(String.init) ?? "—" }
-            rows.append(("evaluations (excluding the curve)", "\(show(e.objectives)) objectives, \(show(e.gradients)) gradients, \(show(e.hvps)) Hessian-vector products"))
+        if !input.families.isEmpty {
+            // A stitched run: its front, its families, its gaps.
+            if let v = h.continuous { rows.append(("hypervolume, stitched front\(space)", number(v))) }
+            for family in input.families {
+                rows.append(("hypervolume, family \(family.name)", family.hypervolume.map { number($0) } ?? "—"))
+            }
+            rows.append(("points on the stitched front", "\(input.points.count) from \(input.families.filter { !$0.objectives.isEmpty }.count) of \(input.families.count) families"))
+            rows.append(("gaps", "\(input.gaps.count)"))
+            if let e = input.evaluations { rows.append(("models evaluated at crossings", e.objectives.map(String.init) ?? "—")) }
+        } else {
+            if let v = h.continuous { rows.append(("hypervolume, continuous front\(space)", number(v))) }
+            if let v = h.points { rows.append(("hypervolume, accepted points\(space)", number(v))) }
+            if let v = h.before { rows.append(("hypervolume before (input network)", number(v))) }
+            if let v = h.after { rows.append(("hypervolume after", number(v))) }
+            if let v = h.analytic { rows.append(("hypervolume, analytic front", number(v))) }
+            rows.append(("accepted points", "\(input.points.count)"))
+            if let c = input.candidates { rows.append(("candidates tried", "\(c)")) }
+            if let r = input.rejected { rows.append(("candidates rejected", "\(r)")) }
+            if !input.failures.isEmpty {
+                rows.append(("branches stopped by numerical failures", "\(input.failures.count): " + input.failures.joined(separator: "; ")))
+            }
+            rows.append(("curve samples", "\(input.curve.count) (\(input.curve.filter(\.dominated).count) dominated)"))
+            if let e = input.evaluations {
+                let show = { (v: Int?) in v.map(String.init) ?? "—" }
+                rows.append(("evaluations (excluding the curve)", "\(show(e.objectives)) objectives, \(show(e.gradients)) gradients, \(show(e.hvps)) Hessian-vector products"))
+            }
         }
         if let s = input.stationarity { rows.append(("seed stationarity before → after ParetoOptimize", "\(number(s.before)) → \(number(s.after))")) }
         let stationarities = input.points.compactMap(\.stationarity)

@@ -67,6 +67,16 @@ public enum RunDirectoryReport {
                 throw ReportError.corrupt(path: timing.path, reason: describe(error))
             }
         }
+        // A stitched run: each family's own curve, from its run directory (when it is still there).
+        if !input.families.isEmpty, let stitch = (try? JSONDecoder().decode(FrontJSON.self, from: data))?.stitch {
+            for (index, family) in stitch.families.enumerated() where index < input.families.count {
+                guard let run = family.run else { continue }
+                let source = URL(fileURLWithPath: run, relativeTo: file.deletingLastPathComponent()).appendingPathComponent("front.json")
+                if let bytes = try? Data(contentsOf: source), let front = try? JSONDecoder().decode(FrontJSON.self, from: bytes) {
+                    input.families[index].curve = (front.curve ?? []).map(\.objectives)
+                }
+            }
+        }
         let state = file.deletingLastPathComponent().appendingPathComponent("state.json")
         if let bytes = try? Data(contentsOf: state), let record = try? JSONDecoder().decode(StateFile.self, from: bytes) {
             input.residualHistories = record.points.compactMap(\.residualNorms).filter { !$0.isEmpty }
@@ -144,7 +154,7 @@ struct FrontJSON: Decodable {
         let family: Int?
     }
     struct Stitch: Decodable {
-        struct Family: Decodable { let name: String, hypervolume: Double? }
+        struct Family: Decodable { let name: String, hypervolume: Double?, run: String? }
         struct Gap: Decodable { let from: Int, to: Int }
         let families: [Family], gaps: [Gap]?
     }

@@ -65,6 +65,7 @@ enum ExitStatus: Int32, CaseIterable {
             case .noRun, .noChain: return .missingInput
             case .corruptState: return .invalidInput
             case .incompatibleResume, .unsupported: return .usage
+            case .nonStationarySeed: return .numericalFailure
             }
         case let error as ExpansionError:
             switch error {

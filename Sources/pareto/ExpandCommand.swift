@@ -53,13 +53,13 @@ struct ExpandCommand: ParsableCommand {
     @Option(help: "Chain steering: both-ways (m = 2) or none.")
     var steering: Steering = .bothWays
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize: maximum steps after each expansion step (default 200 for problems, 5 for networks).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: maximum steps after each expansion step (default 200 for problems, 5 for networks; the minibatch methods take exactly this many).")
     var optimizeSteps: Int?
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize: initial step length, halved until every objective decreases (default 0.5 for problems, 0.1 for networks).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: step length; full-set steps start with it and halve it until every objective decreases, mini-batch steps use it as the fixed SGD learning rate. Default 0.5 for problems; networks 0.01 for the minibatch methods, 0.1 for mgda and weighted-sum.")
     var optimizeStepSize: Double?
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖, for the seed and after each step (default 0.05).")
+    @Option(parsing: .unconditional, help: "ParetoOptimize: stationarity tolerance; problems: on ‖Σ α*ᵢ ∇fᵢ‖ (default 1e-8); networks: on the relative stationarity ‖Σ α*ᵢ∇fᵢ‖ / maxᵢ‖∇fᵢ‖ measured on the full training objectives, which the seed must reach (see --seed-steps, --force) and which ends the full-set methods' steps after each expansion step early (default 0.05).")
     var stationarityTolerance: Double?
 
     @Option(help: "ParetoOptimize of the seed: mgda, chebyshev or weighted-sum.")
@@ -226,7 +226,7 @@ struct ExpandCommand: ParsableCommand {
             method: method.directionMethod, minresIterations: minresIterations, minresTolerance: minresTolerance,
             damping: resolved(damping, problem: 0, network: 0.1))
         options.optimize = ParetoOptimizeOptions(
-            method: .mgda, stepSize: resolved(optimizeStepSize, problem: 0.5, network: 0.1),
+            method: .mgda, stepSize: resolved(optimizeStepSize, problem: 0.5, network: network.optimizeMethod.isMiniBatch ? 0.01 : 0.1),
             maxIterations: resolved(optimizeSteps, problem: 200, network: 5),
             stationarityTolerance: resolved(stationarityTolerance, problem: 1e-8, network: 0.05))
         options.steering = steering
@@ -258,10 +258,21 @@ enum SeedMethod: String, ExpressibleByArgument, CaseIterable {
     case weightedSum = "weighted-sum"
 }
 
-/// `--optimize-method` for networks.
+/// `--optimize-method` for networks: ParetoOptimize after each expansion step.
 enum NetworkOptimizeMethod: String, ExpressibleByArgument, CaseIterable {
+    /// A fixed number of SGD steps on mini-batches with per-batch MGDA min-norm weights (the default).
+    case minibatchMGDA = "minibatch-mgda"
+    /// A fixed number of SGD steps on mini-batches of the equal-weight sum.
+    case minibatchWeightedSum = "minibatch-weighted-sum"
+    /// Full-set MGDA steps with Armijo halving (the earlier default).
     case mgda
+    /// Full-set equal-weight gradient steps with Armijo halving.
     case weightedSum = "weighted-sum"
+
+    /// Whether the steps are taken on mini-batches.
+    var isMiniBatch: Bool { self == .minibatchMGDA || self == .minibatchWeightedSum }
+    /// Whether the steps descend the equal-weight sum rather than by MGDA.
+    var isWeightedSum: Bool { self == .weightedSum || self == .minibatchWeightedSum }
 }
 
 /// The options of `pareto expand` that only networks use.
@@ -275,11 +286,20 @@ struct NetworkExpandOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Images per chunk of the training-set gradient (memory).")
     var chunkSize = 1024
 
-    @Option(help: "ParetoOptimize after each step: mgda or weighted-sum (equal weights).")
-    var optimizeMethod: NetworkOptimizeMethod = .mgda
+    @Option(help: "ParetoOptimize after each step: minibatch-mgda (--optimize-steps SGD steps of --optimize-step-size on mini-batches of --optimize-batch composites, min-norm weights per batch), minibatch-weighted-sum (the same on the equal-weight sum), mgda or weighted-sum (full-set steps with Armijo halving, the earlier behaviour).")
+    var optimizeMethod: NetworkOptimizeMethod = .minibatchMGDA
 
-    @Option(parsing: .unconditional, help: "ParetoOptimize steps at most for the seed before expanding.")
-    var seedSteps = 50
+    @Option(parsing: .unconditional, help: "Mini-batch ParetoOptimize: composites per mini-batch (a seeded draw from the training split for every step).")
+    var optimizeBatch = 256
+
+    @Option(parsing: .unconditional, help: "ParetoOptimize steps at most for the seed before expanding (MGDA; mini-batch steps with the minibatch methods). Default 2000 for the minibatch methods, 50 for mgda and weighted-sum.")
+    var seedSteps: Int?
+
+    @Option(parsing: .unconditional, help: "Mini-batch seed: measure the relative stationarity on the full training objectives every this many steps (one full-set gradient each) and stop once it is within --stationarity-tolerance.")
+    var seedCheckEvery = 25
+
+    @Flag(help: "Expand even if the seed's relative stationarity stays above --stationarity-tolerance after --seed-steps (a warning on stderr); without it the run stops with an error.")
+    var force = false
 
     @Option(parsing: .unconditional, help: "Default hypervolume reference: this factor times the input network's test loss (unless --reference).")
     var referenceScale = 2.0
@@ -299,10 +319,15 @@ struct NetworkExpandOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "With --from RUN_DIR: write the model at 't=0.3' (t ∈ [-1, 1] of a tangent run's chain; '0.3' alike) or 'lambda=0.3' (preference (0.3, 0.7) of a PaLoRA run's segment) to --out FILE.safetensors.")
     var at: String?
 
+    /// `--seed-steps`, or its default for the ParetoOptimize method.
+    var resolvedSeedSteps: Int { seedSteps ?? (optimizeMethod.isMiniBatch ? 2000 : 50) }
+
     func validate() throws {
         try Check.count(hvpBatch, "--hvp-batch", atLeast: 1)
         try Check.count(chunkSize, "--chunk-size", atLeast: 1)
-        try Check.count(seedSteps, "--seed-steps", atLeast: 0, atMost: 1_000_000)
+        if let seedSteps { try Check.count(seedSteps, "--seed-steps", atLeast: 0, atMost: 1_000_000) }
+        try Check.count(optimizeBatch, "--optimize-batch", atLeast: 1)
+        try Check.count(seedCheckEvery, "--seed-check-every", atLeast: 1, atMost: 1_000_000)
         try Check.positive(referenceScale, "--reference-scale")
         if let budget { try Check.count(budget, "--budget", atLeast: 1, atMost: 1_000_000_000) }
         try Check.positive(weightedSumStepSize, "--weighted-sum-step-size")

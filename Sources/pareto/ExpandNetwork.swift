@@ -26,7 +26,7 @@ extension ExpandCommand {
         if engine == .fused { BLASThreads.set(1) }
         let data = try NetworkObjectiveData(
             model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
-            factory: .engine(model, engine))
+            factory: .engine(model, engine), miniBatchSize: network.optimizeMethod.isMiniBatch ? network.optimizeBatch : nil)
 
         var options = NetworkExpansionOptions()
         options.method = NetworkExpansionMethod(rawValue: method.rawValue)!
@@ -34,11 +34,16 @@ extension ExpandCommand {
         let tolerance = options.expansion.optimize.stationarityTolerance
         options.expansion.optimize.stationarityTolerance = 0
         options.expansion.optimize.relativeStationarityTolerance = tolerance
-        if network.optimizeMethod == .weightedSum {
+        if network.optimizeMethod.isWeightedSum {
             options.expansion.optimize.method = .weightedSum([Double](repeating: 1 / Double(model.taskCount), count: model.taskCount))
         }
+        if network.optimizeMethod.isMiniBatch {
+            options.expansion.optimize.miniBatch = MiniBatchOptimization(checkEvery: nil, seed: seed)
+        }
         options.seedStationarityTolerance = tolerance
-        options.seedSteps = network.seedSteps
+        options.seedSteps = network.resolvedSeedSteps
+        options.seedCheckEvery = network.seedCheckEvery
+        options.force = network.force
         options.curveSamples = resolved(curveSamples, problem: 1001, network: 21)
         options.reference = reference?.values
         options.referenceScale = network.referenceScale
@@ -47,8 +52,23 @@ extension ExpandCommand {
 
         FileHandle.standardError.write(Data(
             "expanding \(model.architecture) (\(model.layout.parameterCount) parameters) by \(method.rawValue) (\(engine.rawValue) engine) on \(train.count) training composites (HVPs on \(data.hvpIndices.count)), testing on \(test.count)\n".utf8))
+        if !network.resume {
+            FileHandle.standardError.write(Data(String(
+                format: "seed: at most %d %@ MGDA steps toward relative stationarity %.3g (measured on all %d training composites%@)\n",
+                options.seedSteps, network.optimizeMethod.isMiniBatch ? "mini-batch" : "full-set", tolerance, train.count,
+                network.optimizeMethod.isMiniBatch ? " every \(options.seedCheckEvery) steps" : "").utf8))
+        }
         let directory = URL(fileURLWithPath: out, isDirectory: true)
         let expansion = try NetworkExpansion(data: data, options: options, directory: directory)
+        expansion.onSeed = { stationarity in
+            guard !(stationarity.converged ?? true) else { return }
+            let message = String(
+                format: "relative stationarity %.3e → %.3e after %d seed steps, above --stationarity-tolerance %.3e",
+                stationarity.before, stationarity.after, stationarity.steps ?? 0, tolerance)
+            if network.force {
+                FileHandle.standardError.write(Data("warning: expanding a non-stationary seed (--force): \(message); tangent steps from it are partly plain descent\n".utf8))
+            }
+        }
         let progress = ProgressLine()
         expansion.onProgress = { update in
             var detail = String(format: "HV %.4f", update.hypervolume)
@@ -79,8 +99,10 @@ extension ExpandCommand {
         let e = front.evaluations
         print("network:            \(model.architecture), n = \(model.layout.parameterCount), method \(method.rawValue), \(front.problem): \(data.train.count) train / \(data.test.count) test composites, HVP batch \(data.hvpIndices.count)")
         if let stationarity = front.stationarity {
-            print(String(format: "seed stationarity:  %.3e → %.3e (relative, training objectives; tolerance %.2e, %d steps at most)",
-                         stationarity.before, stationarity.after, tolerance, network.seedSteps))
+            print(String(format: "seed stationarity:  %.3e → %.3e (relative, on all %d training composites; tolerance %.2e, %d of at most %d %@ MGDA steps)%@",
+                         stationarity.before, stationarity.after, data.train.count, tolerance, stationarity.steps ?? 0, network.resolvedSeedSteps,
+                         network.optimizeMethod.isMiniBatch ? "mini-batch" : "full-set",
+                         (stationarity.converged ?? true) ? "" : " NOT REACHED (--force)"))
         }
         print("points:             \(front.points.count) accepted of \(front.candidates) candidates (\(front.rejected) rejected)")
         print(String(format: "test hypervolume:   %.6f before → %.6f after (points alone %.6f), reference %@ (%@)",
@@ -93,7 +115,18 @@ extension ExpandCommand {
         if let failures = front.failures {
             print("branches stopped:   \(failures.count) (\(failures.map { "point \($0.parent): \($0.reason)" }.joined(separator: "; ")))")
         }
-        print("evaluations:        \(e.objectives) objectives, \(e.gradients) gradients, \(e.hvps) HVPs (total \(e.total))")
+        print("evaluations:        \(e.objectives) objectives, \(e.gradients) gradients, \(e.hvps) HVPs (total \(e.total); one mini-batch evaluation = one)")
+        if let phases = front.evaluationsByPhase {
+            let names: [(EvaluationPhase, String)] = [
+                (.seed, "seed"), (.tangent, "tangent solves"), (.correction, "corrections"), (.baseline, "weighted-sum baseline"),
+                (.other, "other"), (.test, "test evaluations"),
+            ]
+            for (phase, name) in names where phases[phase].total > 0 {
+                let c = phases[phase]
+                print("  \((name + ":").padding(toLength: 22, withPad: " ", startingAt: 0))\(c.total) (\(c.objectives) objectives, \(c.gradients) gradients, \(c.hvps) HVPs)")
+            }
+            print("  total with test:      \(phases.run.total + phases[.test].total)")
+        }
         let steps = timing.stepSeconds.dropFirst()
         print(String(format: "time:               %.1f s in all (this process %.1f s); per accepted point %.1f s; gradient %.3f s, HVP %.3f s (means)",
                      timing.totalSeconds, Date().timeIntervalSince(clock),

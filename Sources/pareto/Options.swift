@@ -70,5 +70,11 @@ func commandLineError(_ error: NetworkRunError) -> CommandLineError {
             description: "cannot --resume: the run was started with \(option) \(saved), this command gives \(requested)", status: status)
     case .unsupported, .noChain, .corruptState:
         return CommandLineError(description: error.description, status: status)
+    case .nonStationarySeed(let before, let after, let tolerance, let steps):
+        return CommandLineError(
+            description: String(
+                format: "the seed is not Pareto-stationary: relative stationarity %.3e (input) → %.3e after %d seed steps, above --stationarity-tolerance %.3e; raise --seed-steps (or --optimize-step-size), or add --force to expand it anyway",
+                before, after, steps, tolerance),
+            status: status)
     }
 }

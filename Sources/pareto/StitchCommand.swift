@@ -117,9 +117,8 @@ struct StitchEvaluator {
     }
 
     func evaluate(_ family: RunFamily, _ coordinate: FamilyCoordinate) throws -> [Double] {
-        guard let model = family.model, let test else { return try family.analyticObjectives(at: coordinate) }
-        let parameters = try family.parameters(at: coordinate).map { Float($0) }
-        return try Evaluation.evaluate(model: model, parameters: parameters, on: test).loss
+        guard let test else { return try family.analyticObjectives(at: coordinate) }
+        return try StitchedRun.networkEvaluator(test: test)(family, coordinate)
     }
 
     /// The test split's digest a network tangent run recorded in its `state.json`.

@@ -105,7 +105,7 @@ final class CLITests: XCTestCase {
         let run = directory.appendingPathComponent("run").path
         let expand = try pareto(["expand", "--from", checkpoint, "--dataset", "multimnist", "--train-size", "256", "--test-size", "64",
                                  "--hvp-batch", "64", "--points", "3", "--minres-iterations", "5", "--optimize-steps", "1",
-                                 "--seed-steps", "1", "--curve-samples", "3", "--seed", "1", "--out", run])
+                                 "--seed-steps", "1", "--force", "--curve-samples", "3", "--seed", "1", "--out", run])
         XCTAssertEqual(expand.status, 0, expand.error)
         let front = try XCTUnwrap(try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("front.json"))) as? [String: Any])
@@ -204,7 +204,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(train.status, 0, train.error)
         let run = directory.appendingPathComponent("run").path
         let arguments = ["expand", "--from", checkpoint, "--hvp-batch", "32", "--points", "3", "--minres-iterations", "3",
-                         "--optimize-steps", "1", "--seed-steps", "1", "--curve-samples", "2", "--out", run] + common
+                         "--optimize-steps", "1", "--seed-steps", "1", "--force", "--curve-samples", "2", "--out", run] + common
         let expand = try pareto(arguments)
         XCTAssertEqual(expand.status, 0, expand.error)
         let front = try FrontFile.read(from: URL(fileURLWithPath: run).appendingPathComponent("front.json"))

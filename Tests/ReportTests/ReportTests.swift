@@ -130,6 +130,45 @@ final class ReportTests: XCTestCase {
         }
     }
 
+    /// A stitched run: the front figure names every family (with its hypervolume), draws each
+    /// family's own curve read from its run directory, and the page stays self-contained.
+    func testStitchedRunShowsEveryFamilyWithItsCurve() throws {
+        let root = try temporaryDirectory()
+        func write(_ json: String, to path: String) throws {
+            let directory = root.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(json.utf8).write(to: directory.appendingPathComponent("front.json"))
+        }
+        try write("""
+            {"problem": "zdt2", "method": "tangent", "points": [{"id": 0, "t": 0, "objectives": [0.5, 0.75]}],
+             "curve": [{"t": -1, "objectives": [0.4, 0.84]}, {"t": 1, "objectives": [0.6, 0.64]}]}
+            """, to: "a")
+        try write("""
+            {"problem": "zdt2", "method": "tangent", "points": [{"id": 0, "t": 0, "objectives": [0.55, 0.9]}],
+             "curve": [{"t": -1, "objectives": [0.5, 0.95]}, {"t": 1, "objectives": [0.6, 0.85]}]}
+            """, to: "b")
+        try write("""
+            {"problem": "zdt2", "method": "stitched", "reference": [1, 1], "hypervolume": 0.1,
+             "points": [{"id": 0, "t": 0, "family": 0, "local_t": -1, "objectives": [0.4, 0.84]},
+                        {"id": 1, "t": 1, "family": 0, "local_t": 1, "objectives": [0.6, 0.64]}],
+             "stitch": {"families": [{"name": "a", "run": "../a", "hypervolume": 0.0888},
+                                     {"name": "b", "run": "../b", "hypervolume": 0.0123}], "gaps": []}}
+            """, to: "stitched")
+        let input = try RunDirectoryReport.load(from: root.appendingPathComponent("stitched"))
+        XCTAssertEqual(input.families.map(\.name), ["a", "b"])
+        XCTAssertEqual(input.families[1].curve, [[0.5, 0.95], [0.6, 0.85]], "b's curve comes from its own run directory")
+        XCTAssertEqual(input.families[1].objectives, [], "b has no point on the stitched front")
+        let page = try ReportPage.html(for: input)
+        assertSelfContained(page)
+        let front = try XCTUnwrap(inlineSVGs(page).first)
+        XCTAssertTrue(isWellFormedXML(front))
+        XCTAssertTrue(front.contains("a (HV 0.0888)"), "a is in the legend with its hypervolume")
+        XCTAssertTrue(front.contains("b (HV 0.0123) (no points on the front)"), "b is named by its line")
+        XCTAssertFalse(page.contains("training-loss space"))
+        XCTAssertTrue(page.contains("hypervolume, family b"), "the summary lists each family's hypervolume")
+        XCTAssertFalse(page.contains("candidates tried"))
+    }
+
     func testWriteCreatesThePageAndFigureFiles() throws {
         let input = try RunDirectoryReport.load(from: fixtures.appendingPathComponent("network-run"))
         let directory = try temporaryDirectory().appendingPathComponent("out")

@@ -18,7 +18,8 @@ for k in 1 2 3 4 5; do
         --epochs 10 --train-size 20000 --seed 1 --out "ls-$k.safetensors"
 done
 TANGENT="--dataset multimnist --directions 1 --points 7 --step-size 0.1 \
-  --minres-iterations 50 --hvp-batch 2048 --seed 1 --reference 1,1"
+  --minres-iterations 50 --hvp-batch 2048 --seed 1 --reference 1,1 \
+  --optimize-method mgda --force"  # as recorded: full-set corrections, seeds as they are
 for k in 1 2 3 4 5; do
     [ -f "tangent-$k/front.json" ] || "$pareto" expand --from "ls-$k.safetensors" $TANGENT --method tangent --out "tangent-$k"
 done
