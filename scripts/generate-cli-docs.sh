@@ -12,7 +12,7 @@ bin=$(swift build -c release --show-bin-path)
     for c in "" expand stitch evaluate train report; do
         echo; echo "## pareto $c"; echo; echo '```'; "$bin/pareto" $c --help 2>&1; echo '```'
     done
-    for c in hvp minres hypervolume zdt2 tangent-step; do
+    for c in hvp minres hypervolume zdt2 tangent-step table1 table2; do
         echo; echo "## pareto-bench $c"; echo; echo '```'; "$bin/pareto-bench" $c --help 2>&1; echo '```'
     done
 } > docs/cli.md

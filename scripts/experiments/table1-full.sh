@@ -12,14 +12,17 @@
 #             composites of the full Fashion-MNIST training set; tests on the 10,000 test images.
 #   expand    K = 1, N = 5, s = 0.1, k = 50, damping 0.1, MINRES tolerance 1e-5, HVP batch 1,024
 #             (the reference code: 2,048); 3 curve samples; MultiFashion's objectives on the first
-#             10,000 training composites. EXPAND_OPTIONS (default "--seed-steps 5") is passed on.
+#             10,000 training composites. EXPAND_OPTIONS is passed on; default "--seed-steps 500"
+#             (protocol B of docs/tables.md: mini-batch ParetoOptimize, the seed's 500 mini-batch
+#             MGDA steps; --force is added by pareto-bench). Protocol A (full-set Armijo corrections):
+#             EXPAND_OPTIONS="--optimize-method mgda --optimize-step-size 0.1 --seed-steps 5".
 #   table2    from the MultiMNIST ParetoMTL seed k = 2 (preference (cos 45°, sin 45°)).
 set -eu
 out=${1:?usage: $0 OUT_DIR [multimnist|multifashion|table2 ...]}
 shift
 parts=${*:-multimnist multifashion table2}
 bench=${PARETO_BENCH:-.build/release/pareto-bench}
-expand_options=${EXPAND_OPTIONS:---seed-steps 5}
+expand_options=${EXPAND_OPTIONS:---seed-steps 500}
 EXPAND="--directions 1 --points 5 --step-size 0.1 --minres-iterations 50 --hvp-batch 1024 --curve-samples 3"
 for part in $parts; do
     case $part in
