@@ -2,7 +2,6 @@
 // and their run-time dispatch: they run when ck_selected_kernels() is CK_KERNELS_AVX512;
 // otherwise each entry point returns 0 and the caller uses BLAS.
 #include "CKernels.h"
-#include <stdlib.h>
 
 #pragma clang diagnostic ignored "-Wpsabi"
 
@@ -31,12 +30,10 @@
 
 #ifdef CK_HAVE_AVX512
 #define CK_CONV2_PUBLIC(type, T) \
-    int ck_conv2_gemm_nn20_##type(long n, long k, const T *a, long lda, const T *b, long ldb, T *c, long ldc) { \
+    int ck_conv2_gemm_nn20_##type(long n, long k, const T *a, long lda, const T *b, long ldb, T *c, long ldc, \
+                                  T *scratch) { \
         if (ck_selected_kernels() < CK_KERNELS_AVX512 || n % (128 / (long)sizeof(T)) != 0) return 0; \
-        T *packed = malloc((size_t)k * 20 * sizeof(T)); \
-        if (!packed) return 0; \
-        ck_avx512_##type##_gemm_nn20(n, k, a, lda, b, ldb, c, ldc, packed); \
-        free(packed); \
+        ck_avx512_##type##_gemm_nn20(n, k, a, lda, b, ldb, c, ldc, scratch); \
         return 1; \
     } \
     int ck_conv2_gemm_nt20_##type(long m, long k, const T *a, long lda, const T *b, long ldb, int accumulate, T *c, \
@@ -52,7 +49,8 @@
     }
 #else
 #define CK_CONV2_PUBLIC(type, T) \
-    int ck_conv2_gemm_nn20_##type(long n, long k, const T *a, long lda, const T *b, long ldb, T *c, long ldc) { \
+    int ck_conv2_gemm_nn20_##type(long n, long k, const T *a, long lda, const T *b, long ldb, T *c, long ldc, \
+                                  T *scratch) { \
         return 0; \
     } \
     int ck_conv2_gemm_nt20_##type(long m, long k, const T *a, long lda, const T *b, long ldb, int accumulate, T *c, \

@@ -357,9 +357,13 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         switch (transposeA, transposeB) {
         case (.none, .none) where m == 20 && beta == 0:
             if Scalar.self == Float.self {
-                return ck_conv2_gemm_nn20_f32(n, k, rebound(a, Float.self), lda, rebound(b, Float.self), ldb, reboundMutable(c, Float.self), ldc) != 0
+                return ck_conv2_gemm_nn20_f32(
+                    n, k, rebound(a, Float.self), lda, rebound(b, Float.self), ldb, reboundMutable(c, Float.self), ldc,
+                    reboundMutable(workspace.conv2GEMMScratch, Float.self)) != 0
             } else if Scalar.self == Double.self {
-                return ck_conv2_gemm_nn20_f64(n, k, rebound(a, Double.self), lda, rebound(b, Double.self), ldb, reboundMutable(c, Double.self), ldc) != 0
+                return ck_conv2_gemm_nn20_f64(
+                    n, k, rebound(a, Double.self), lda, rebound(b, Double.self), ldb, reboundMutable(c, Double.self), ldc,
+                    reboundMutable(workspace.conv2GEMMScratch, Double.self)) != 0
             }
         case (.none, .transposed) where m == 20:
             if Scalar.self == Float.self {

@@ -102,9 +102,12 @@ void ck_pool2_backward_f64(const double *aBar, long batch, const double *a, cons
 // not CK_KERNELS_AVX512 or a shape is outside what it handles; the caller then uses BLAS.
 
 /// C[20 × n] = A[20 × k] · B[k × n] (conv2's forward and tangent forward products); n a
-/// multiple of 32 floats or 16 doubles.
-int ck_conv2_gemm_nn20_f32(long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc);
-int ck_conv2_gemm_nn20_f64(long n, long k, const double *a, long lda, const double *b, long ldb, double *c, long ldc);
+/// multiple of 32 floats or 16 doubles; `scratch` holds 20·k scalars (A repacked k-major; the
+/// caller's, so that no call allocates).
+int ck_conv2_gemm_nn20_f32(long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                           float *scratch);
+int ck_conv2_gemm_nn20_f64(long n, long k, const double *a, long lda, const double *b, long ldb, double *c, long ldc,
+                           double *scratch);
 
 /// C[20 × m] = A[20 × k] · B[m × k]ᵀ, or C += … when `accumulate` is nonzero (conv2's weight
 /// adjoint); k a multiple of 16 floats or 8 doubles.
