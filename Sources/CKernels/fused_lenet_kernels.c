@@ -55,11 +55,16 @@
 static int ck_best_variant(void) {
     ck_cpu_features f;
     ck_query_cpu_features(&f);
+#if defined(__x86_64__)
+    if (f.avx512f && f.avx512dq && f.avx512bw && f.avx512vl && f.fma && f.osSavesAVX512) return CK_KERNELS_AVX512;
+#endif
     if (f.avx2 && f.fma && f.osSavesAVX) return CK_KERNELS_AVX2_FMA;
     return CK_KERNELS_PORTABLE;
 }
 
 static int ck_variant = -1;
+
+int ck_best_kernels(void) { return ck_best_variant(); }
 
 int ck_select_kernels(int maximum) {
     int best = ck_best_variant();
@@ -79,7 +84,7 @@ int ck_selected_kernels(void) {
 
 #ifdef CK_HAVE_AVX2
 #define CK_DISPATCH(type, base, ...) \
-    if (ck_selected_kernels() == CK_KERNELS_AVX2_FMA) ck_avx2_##type##_##base(__VA_ARGS__); \
+    if (ck_selected_kernels() >= CK_KERNELS_AVX2_FMA) ck_avx2_##type##_##base(__VA_ARGS__); \
     else ck_portable_##type##_##base(__VA_ARGS__)
 #else
 #define CK_DISPATCH(type, base, ...) ck_portable_##type##_##base(__VA_ARGS__)

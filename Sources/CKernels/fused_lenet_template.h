@@ -56,7 +56,9 @@ CK_TARGET static void CK_NAME(conv1_forward)(
     int32_t *units, int32_t *fields, int64_t *counts) {
     const long plane = batch * 144;
     CK_T rows[2][10 * 24];
-    for (int c = 0; c < 10; c++) counts[c] = 0;
+    // The counts live in registers/stack until the end: `counts` may share a cache line with
+    // another shard's data that a concurrent task writes.
+    int64_t local[10] = {0};
     for (long n = 0; n < batch; n++) {
         const CK_T *image = images + n * 784;
         for (int r = 0; r < 12; r++) {
@@ -74,7 +76,7 @@ CK_TARGET static void CK_NAME(conv1_forward)(
                 const CK_T *top = rows[0] + 24 * c, *bottom = rows[1] + 24 * c;
                 CK_T *out = a1 + c * plane + (n * 12 + r) * 12;
                 int32_t *unitList = units + c * plane, *fieldList = fields + c * plane;
-                int64_t count = counts[c];
+                int64_t count = local[c];
                 for (int s = 0; s < 12; s++) {
                     CK_T v0 = top[2 * s] + b, v1 = top[2 * s + 1] + b, v2 = bottom[2 * s] + b, v3 = bottom[2 * s + 1] + b;
                     CK_T best = v0;
@@ -90,10 +92,11 @@ CK_TARGET static void CK_NAME(conv1_forward)(
                         count++;
                     }
                 }
-                counts[c] = count;
+                local[c] = count;
             }
         }
     }
+    for (int c = 0; c < 10; c++) counts[c] = local[c];
 }
 
 // The five filter rows of one channel in zero-padded 8-lane vectors.

@@ -1,3 +1,4 @@
+import CKernels
 import LinearAlgebra
 
 private typealias LeNetShape = FusedMultiLeNetShape
@@ -47,9 +48,9 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
         for block in w.blocks {
             let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
             im2col(w.a1, block: block, into: primal)
-            gemm(.none, .none, LeNetShape.conv2Channels, columns, LeNetShape.conv2PatchSize,
+            conv2GEMM(.none, .none, LeNetShape.conv2Channels, columns, LeNetShape.conv2PatchSize,
                  x + o.conv2Weight, LeNetShape.conv2PatchSize, primal, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, in: .conv2GEMM)
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
         }
         recorder.measure(.pooling, bytes: poolingBytes(.forward)) {
             w.pool2.forward(w.conv2Scratch, bias: x + o.conv2Bias, output: w.features, argmax: w.argmax2)
@@ -113,10 +114,10 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             let (columns, primal) = (block.count * LeNetShape.conv2Positions, w.blockColumns(images: block.count).primal)
             let yBar = w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
             im2col(w.a1, block: block, into: primal)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
-            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, LeNetShape.conv2Channels,
-                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns, in: .conv2GEMM)
+            conv2GEMM(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 yBar, w.conv2Columns, primal, columns, index == 0 ? 0 : 1, g + o.conv2Weight, LeNetShape.conv2PatchSize)
+            conv2GEMM(.transposed, .none, LeNetShape.conv2PatchSize, columns, LeNetShape.conv2Channels,
+                 x + o.conv2Weight, LeNetShape.conv2PatchSize, yBar, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
             col2im(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
         }
         // ReLU + pool1 + conv1: W̄₁, b̄₁ from the kept (argmax, ReLU-active) positions only.
@@ -146,13 +147,13 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             let (tangent, primal) = w.blockColumns(images: block.count)
             im2col(w.a1Tangent, block: block, into: tangent)
             im2col(w.a1, block: block, into: primal)
-            gemm(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
+            conv2GEMM(.none, .none, LeNetShape.conv2Channels, columns, 2 * LeNetShape.conv2PatchSize,
                  w.stackedWeights2, 2 * LeNetShape.conv2PatchSize, tangent, columns,
-                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, in: .conv2GEMM)
+                 0, w.conv2Scratch + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns)
             // Ẇ̄₂ ← Σ_blocks Ȳ₂ cols(ȧ₁)ᵀ in block order (tangentBackward adds Ẏ̄₂ cols(a₁)ᵀ).
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+            conv2GEMM(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
                  w.primalConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions, w.conv2Columns, tangent, columns,
-                 index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
+                 index == 0 ? 0 : 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
         }
         recorder.measure(.pooling, bytes: poolingBytes(.tangent)) {
             w.pool2.tangent(w.conv2Scratch, biasTangent: v + o.conv2Bias, reference: w.features, argmax: w.argmax2, output: w.featuresTangent)
@@ -231,10 +232,10 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
             let primal = w.blockColumns(images: block.count).primal
             let yBarStack = w.stackedConv2Adjoint + block.lowerBound * LeNetShape.conv2Positions
             im2col(w.a1, block: block, into: primal)
-            gemm(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
-                 yBarStack, w.conv2Columns, primal, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize, in: .conv2GEMM)
-            gemm(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
-                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns, in: .conv2GEMM)
+            conv2GEMM(.none, .transposed, LeNetShape.conv2Channels, LeNetShape.conv2PatchSize, columns,
+                 yBarStack, w.conv2Columns, primal, columns, 1, h + o.conv2Weight, LeNetShape.conv2PatchSize)
+            conv2GEMM(.transposed, .none, LeNetShape.conv2PatchSize, columns, 2 * LeNetShape.conv2Channels,
+                 w.stackedWeightsTransposed2, LeNetShape.conv2PatchSize, yBarStack, w.conv2Columns, 0, w.blockColumnsAdjoint2, columns)
             col2im(w.blockColumnsAdjoint2, block: block, into: w.a1Adjoint)
         }
         // ReLU + pool1 + conv1: Ẇ̄₁ = Ẏ̄₁ cols(images)ᵀ, ḃ̄₁ (the images have no tangent).
@@ -322,6 +323,64 @@ final class FusedMultiLeNetShard<Scalar: BLASScalar> {
                 transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
                 a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
+    }
+
+    /// One of conv2's GEMMs, `C ← op(A)·op(B) + β C` (row-major, α = 1, β 0 or 1), timed as
+    /// ``FusedMultiLeNetKernel/conv2GEMM``. With the AVX-512 kernels selected
+    /// (``FusedMultiLeNetVectorKernels/Variant/avx512``), `Float` and `Double` run CKernels'
+    /// 512-bit conv2 kernels (`ck_conv2_gemm_*`, one fixed summation order per element);
+    /// otherwise, or for a shape they do not handle, BLAS.
+    @inline(__always)
+    private func conv2GEMM(
+        _ transposeA: Transpose, _ transposeB: Transpose, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
+        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
+    ) {
+        recorder.measure(.conv2GEMM, flop: Double(2 * m * n * k)) {
+            if conv2KernelGEMM(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc) { return }
+            Scalar.gemm(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 1,
+                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    /// Runs a conv2 GEMM in CKernels when the selected variant and the shape allow; returns
+    /// whether it did (`C` untouched otherwise).
+    @inline(__always)
+    private func conv2KernelGEMM(
+        _ transposeA: Transpose, _ transposeB: Transpose, _ m: Int, _ n: Int, _ k: Int,
+        _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
+        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
+    ) -> Bool {
+        guard beta == 0 || beta == 1 else { return false }
+        let accumulate: Int32 = beta == 0 ? 0 : 1
+        switch (transposeA, transposeB) {
+        case (.none, .none) where m == 20 && beta == 0:
+            if Scalar.self == Float.self {
+                return ck_conv2_gemm_nn20_f32(
+                    n, k, rebound(a, Float.self), lda, rebound(b, Float.self), ldb, reboundMutable(c, Float.self), ldc,
+                    reboundMutable(workspace.conv2GEMMScratch, Float.self)) != 0
+            } else if Scalar.self == Double.self {
+                return ck_conv2_gemm_nn20_f64(
+                    n, k, rebound(a, Double.self), lda, rebound(b, Double.self), ldb, reboundMutable(c, Double.self), ldc,
+                    reboundMutable(workspace.conv2GEMMScratch, Double.self)) != 0
+            }
+        case (.none, .transposed) where m == 20:
+            if Scalar.self == Float.self {
+                return ck_conv2_gemm_nt20_f32(n, k, rebound(a, Float.self), lda, rebound(b, Float.self), ldb, accumulate, reboundMutable(c, Float.self), ldc) != 0
+            } else if Scalar.self == Double.self {
+                return ck_conv2_gemm_nt20_f64(n, k, rebound(a, Double.self), lda, rebound(b, Double.self), ldb, accumulate, reboundMutable(c, Double.self), ldc) != 0
+            }
+        case (.transposed, .none) where beta == 0:
+            if Scalar.self == Float.self {
+                return ck_conv2_gemm_tn_f32(m, n, k, rebound(a, Float.self), lda, rebound(b, Float.self), ldb, reboundMutable(c, Float.self), ldc) != 0
+            } else if Scalar.self == Double.self {
+                return ck_conv2_gemm_tn_f64(m, n, k, rebound(a, Double.self), lda, rebound(b, Double.self), ldb, reboundMutable(c, Double.self), ldc) != 0
+            }
+        default:
+            break
+        }
+        return false
     }
 
     /// conv2's im2col of `a` for `block` (timed when profiling).

@@ -70,6 +70,8 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
     var primalConv2Adjoint: UnsafeMutablePointer<Scalar> { stackedConv2Adjoint + Shape.conv2Channels * conv2Columns }
     /// `[W₂ | Ẇ₂]`, `[20, 500]`, and `[W₂; Ẇ₂]`, `[40, 250]`.
     let stackedWeights2, stackedWeightsTransposed2: UnsafeMutablePointer<Scalar>
+    /// `20·500` scalars of scratch for the AVX-512 conv2 kernels (their 20-row factor repacked).
+    let conv2GEMMScratch: UnsafeMutablePointer<Scalar>
     /// fc1 activations after ReLU `[N, 50]`, tangent, adjoint (masked), adjoint tangent.
     let hidden, hiddenTangent, hiddenAdjoint, hiddenAdjointTangent: UnsafeMutablePointer<Scalar>
     /// Logits of both heads side by side `[N, 20]`, softmax probabilities, tangents, adjoints.
@@ -110,8 +112,9 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         activeUnits.initialize(repeating: 0, count: pooled1)
         activeFields = UnsafeMutablePointer<Int32>.allocate(capacity: pooled1)
         activeFields.initialize(repeating: 0, count: pooled1)
-        activeCounts = UnsafeMutablePointer<Int>.allocate(capacity: Shape.conv1Channels)
-        activeCounts.initialize(repeating: 0, count: Shape.conv1Channels)
+        // A cache line of its own (two, padded), so that no other shard's data shares it.
+        activeCounts = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 64).bindMemory(to: Int.self, capacity: 16)
+        activeCounts.initialize(repeating: 0, count: 16)
         blocks = stride(from: 0, to: batch, by: Self.blockImages).map { $0 ..< Swift.min($0 + Self.blockImages, batch) }
         let blockCapacity = Swift.min(batch, Self.blockImages) * Shape.conv2Positions
         blockColumns2 = allocate(2 * Shape.conv2PatchSize * blockCapacity)
@@ -126,6 +129,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         stackedConv2Adjoint = allocate(2 * Shape.conv2Channels * conv2Columns)
         stackedWeights2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
         stackedWeightsTransposed2 = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
+        conv2GEMMScratch = allocate(2 * Shape.conv2Channels * Shape.conv2PatchSize)
         let dense = batch * Shape.hidden
         hidden = allocate(dense)
         hiddenTangent = allocate(dense)
@@ -149,7 +153,7 @@ final class FusedMultiLeNetWorkspace<Scalar: BLASScalar> {
         for p in byteBuffers { p.deallocate() }
         activeUnits.deallocate()
         activeFields.deallocate()
-        activeCounts.deallocate()
+        UnsafeMutableRawPointer(activeCounts).deallocate()
     }
 
     /// Copies the NCHW images `[N, 1, 28, 28]`.

@@ -1,11 +1,30 @@
+import ArgumentParser
 import Foundation
 import LinearAlgebra
 
-/// Wall-clock seconds of `body`.
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
+/// The clock a benchmark reads.
+enum BenchmarkClock: String, CaseIterable, ExpressibleByArgument {
+    /// Wall-clock time (the default).
+    case wall
+    /// The calling thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`): on a machine shared with
+    /// other work it leaves out the time other processes held the core, so single-threaded
+    /// ratios stay comparable under load. Meaningful only when all the work runs on the calling
+    /// thread (one BLAS thread, one task).
+    case threadCPU = "thread-cpu"
+
+    /// Seconds on this clock now.
+    func now() -> Double {
+        var time = timespec()
+        clock_gettime(self == .wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}
+
+/// Wall-clock seconds of `body` (or seconds on `clock`).
+func seconds(on clock: BenchmarkClock = .wall, _ body: () throws -> Void) rethrows -> Double {
+    let start = clock.now()
     try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    return clock.now() - start
 }
 
 /// The median of `repeats` timings of `body` after `warmup` untimed runs.
@@ -39,11 +58,13 @@ func rounded(_ value: Double, _ digits: Int = 3) -> Double {
 /// Medians of `repeats` rounds in which every body runs once, in order, after `warmup`
 /// untimed rounds. Interleaving keeps a ratio of two medians fair on a machine whose load
 /// drifts during the run: both bodies see the same load on average.
-func interleavedMedianSeconds(repeats: Int, warmup: Int = 2, _ bodies: [() throws -> Void]) throws -> [Double] {
+func interleavedMedianSeconds(
+    repeats: Int, warmup: Int = 2, clock: BenchmarkClock = .wall, _ bodies: [() throws -> Void]
+) throws -> [Double] {
     for _ in 0..<warmup { for body in bodies { try body() } }
     var samples = [[Double]](repeating: [], count: bodies.count)
     for _ in 0..<repeats {
-        for (index, body) in bodies.enumerated() { samples[index].append(try seconds(body)) }
+        for (index, body) in bodies.enumerated() { samples[index].append(try seconds(on: clock, body)) }
     }
     return samples.map { $0.sorted()[$0.count / 2] }
 }

@@ -21,6 +21,8 @@ struct HVPBenchmark: ParsableCommand {
     @Option(help: "Timed repetitions of the (slow) tape engine; 0 skips it.") var tapeRepeats = 5
     @Option(help: "OpenBLAS threads of the sgemm reference and the tape engine (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Concurrent shard tasks of the fused kernel, each with single-threaded BLAS (default: --threads).") var tasks: Int?
+    @Option(help: "Clock of the interleaved timings: wall, or thread-cpu (the calling thread's CPU time, robust to other processes' load; needs --threads 1 and --tasks 1).") var clock: BenchmarkClock = .wall
+    @Option(help: "Most capable C kernel variant to use: portable, avx2, avx512 (default: the best this CPU supports).") var kernels: KernelChoice?
     @Flag(help: "Also time every kernel of the fused HVP (its share, GFLOPS or GB/s against sgemm and memory bandwidth).") var breakdown = false
     @Flag(help: "End with one JSON line.") var json = false
 
@@ -29,10 +31,14 @@ struct HVPBenchmark: ParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard (tasks ?? 1) >= 1 else { throw ValidationError("--tasks must be at least 1") }
         guard tapeRepeats >= 0 else { throw ValidationError("--tape-repeats must not be negative") }
+        if clock == .threadCPU, threads != 1 || (tasks ?? threads) != 1 {
+            throw ValidationError("--clock thread-cpu needs --threads 1 and --tasks 1 (all work on the calling thread)")
+        }
     }
 
     func run() throws {
         BLASThreads.set(threads)
+        if let kernels { FusedMultiLeNetVectorKernels.select(atMost: kernels.variant) }
         var generator = SeededBenchmarkGenerator(seed: 1)
         let model = MultiLeNet()
         let images = try Tensor<Float>(shape: [batch, 1, 28, 28], scalars: (0..<(batch * 784)).map { _ in Float.random(in: -0.4...2.8, using: &generator) })
@@ -51,7 +57,7 @@ struct HVPBenchmark: ParsableCommand {
         // sgemm and the three fused evaluations alternate, so their ratios see the same load.
         // After sgemm, OpenBLAS's idle workers spin for a while (OPENBLAS_THREAD_TIMEOUT) and
         // would compete with the fused kernel's tasks; an untimed pause lets them sleep.
-        let timings = try interleavedMedianSeconds(repeats: repeats, [
+        let timings = try interleavedMedianSeconds(repeats: repeats, clock: clock, [
             { sgemm.run() },
             { usleep(250_000) },
             { _ = try fused.valuesAndWeightedGradient(at: x, weights: weights) },
@@ -66,8 +72,9 @@ struct HVPBenchmark: ParsableCommand {
             print("\(name.padding(toLength: 26, withPad: " ", startingAt: 0))\(String(format: "%8.2f", seconds * 1e3)) ms  \(String(format: "%6.1f", gflops)) GFLOPS (\(String(format: "%.0f", 100 * gflops / sgemmGFLOPS)) % of sgemm)")
         }
         print(blasReportLine())
+        print("fused C kernels: \(FusedMultiLeNetVectorKernels.selected) (best supported: \(FusedMultiLeNetVectorKernels.best))")
         print("MultiLeNet, batch \(batch), Float32; sgemm and tape: \(threads) BLAS thread(s); fused: \(fused.parallelism) task(s) over shards of \(FusedMultiLeNetLoss<Float>.shardImages) images")
-        print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS  (median of \(repeats), interleaved with the fused timings)")
+        print("sgemm (1024³):            \(String(format: "%8.1f", sgemmGFLOPS)) GFLOPS  (median of \(repeats), interleaved with the fused timings; \(clock == .wall ? "wall clock" : "thread CPU time"))")
 
         var tapeGradientSeconds = Double.nan, tapeHVPSeconds = Double.nan
         if tapeRepeats > 0 {
@@ -104,7 +111,7 @@ struct HVPBenchmark: ParsableCommand {
                 "grad_gflop": rounded(flops.gradient / 1e9, 4), "hvp_gflop": rounded(flops.hessianVectorProduct / 1e9, 4),
                 "hvp_prepared_ms": rounded(preparedSeconds * 1e3), "hvp_prepared_gflops": rounded(preparedGFLOPS, 1),
                 "hvp_prepared_gflop": rounded(flops.preparedHessianVectorProduct / 1e9, 4),
-                "engine": "fused",
+                "engine": "fused", "clock": clock.rawValue, "kernels": FusedMultiLeNetVectorKernels.selected.description,
             ]
             if let breakdownRecord { record["breakdown"] = breakdownRecord }
             if tapeRepeats > 0 {
@@ -115,6 +122,19 @@ struct HVPBenchmark: ParsableCommand {
         }
     }
 
+}
+
+/// `--kernels`: an upper bound on the fused kernel's C variant.
+enum KernelChoice: String, CaseIterable, ExpressibleByArgument {
+    case portable, avx2, avx512
+
+    var variant: FusedMultiLeNetVectorKernels.Variant {
+        switch self {
+        case .portable: return .portable
+        case .avx2: return .avx2FMA
+        case .avx512: return .avx512
+        }
+    }
 }
 
 extension HVPBenchmark {

@@ -9,11 +9,11 @@ private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
     return norm(zip(a, b).map { $0 - $1 }) / max(norm(b), 1e-300)
 }
 
-/// The C kernel variants (portable, AVX2+FMA) of the fused MultiLeNet against the tape, against
-/// each other, across task counts; and the kernel profile against the layer shapes.
+/// The C kernel variants (portable, AVX2+FMA, AVX-512) of the fused MultiLeNet against the tape,
+/// against each other, across task counts; and the kernel profile against the layer shapes.
 final class FusedMultiLeNetVariantTests: XCTestCase {
     override func tearDown() {
-        FusedMultiLeNetVectorKernels.select(atMost: .avx2FMA)
+        FusedMultiLeNetVectorKernels.select(atMost: .avx512)
         super.tearDown()
     }
 
@@ -54,21 +54,56 @@ final class FusedMultiLeNetVariantTests: XCTestCase {
         }
     }
 
-    /// In Float32 the variants agree to single-precision rounding (they differ only in FMA).
+    /// In Float32 the variants agree to single-precision rounding (they differ only in FMA and,
+    /// with AVX-512, in conv2's summation order).
     func testVariantsAgreeInSinglePrecision() throws {
-        guard FusedMultiLeNetVectorKernels.best == .avx2FMA else { throw XCTSkip("no AVX2+FMA on this processor") }
+        guard FusedMultiLeNetVectorKernels.best.rawValue >= FusedMultiLeNetVectorKernels.Variant.avx2FMA.rawValue else {
+            throw XCTSkip("no AVX2+FMA on this processor")
+        }
         let p = try problem(batch: 9, seed: 92, as: Float.self)
         var results: [HessianVectorProduct<Float>] = []
-        for variant in [FusedMultiLeNetVectorKernels.Variant.portable, .avx2FMA] {
+        for variant in variants {
             FusedMultiLeNetVectorKernels.select(atMost: variant)
             let fused = try FusedMultiLeNetLoss(images: p.images, labels: p.labels)
             results.append(try fused.hessianVectorProduct(at: p.x, along: p.v, weights: [0.5, 0.5]))
         }
         func double(_ x: [Float]) -> [Double] { x.map(Double.init) }
-        XCTAssertLessThan(relativeError(double(results[1].weightedGradient), double(results[0].weightedGradient)), 1e-4)
-        XCTAssertLessThan(relativeError(double(results[1].product), double(results[0].product)), 1e-4)
-        // Fused multiply-adds round differently: identical bits would mean the switch did nothing.
-        XCTAssertNotEqual(results[1].product, results[0].product)
+        for index in 1..<results.count {
+            XCTAssertLessThan(relativeError(double(results[index].weightedGradient), double(results[0].weightedGradient)), 1e-4, "\(variants[index])")
+            XCTAssertLessThan(relativeError(double(results[index].product), double(results[0].product)), 1e-4, "\(variants[index])")
+            // Fused multiply-adds and other summation orders round differently: identical bits
+            // would mean the switch did nothing.
+            XCTAssertNotEqual(results[index].product, results[index - 1].product, "\(variants[index])")
+        }
+    }
+
+    /// The AVX-512 conv2 GEMMs are used for every block size: a batch whose last conv2 block and
+    /// last shard are partial (and a one-image batch) matches the tape in Float64, prepared
+    /// HVPs are bit-identical to full ones, and one and two tasks agree bit for bit.
+    func testAVX512KernelsOnPartialBlocksMatchTape() throws {
+        guard FusedMultiLeNetVectorKernels.best == .avx512 else { throw XCTSkip("no AVX-512 on this processor") }
+        XCTAssertEqual(FusedMultiLeNetVectorKernels.select(atMost: .avx512), .avx512)
+        for batch in [1, 67] {
+            let p = try problem(batch: batch, seed: 94 + UInt64(batch), as: Double.self)
+            let weights = [0.8, 0.2]
+            let tape = try MultiTaskLoss(model: MultiLeNet(), images: p.images, labels: p.labels)
+            let expected = try tape.hessianVectorProduct(at: p.x, along: p.v, weights: weights)
+            let (tapeValues, tapeJacobian) = try tape.valuesAndJacobian(at: p.x)
+            let fused = try FusedMultiLeNetLoss(images: p.images, labels: p.labels)
+            fused.parallelism = 1
+            let one = try fused.hessianVectorProduct(at: p.x, along: p.v, weights: weights)
+            XCTAssertLessThan(relativeError(one.weightedGradient, expected.weightedGradient), 1e-12, "batch \(batch)")
+            XCTAssertLessThan(relativeError(one.product, expected.product), 1e-12, "batch \(batch)")
+            let (values, jacobian) = try fused.valuesAndJacobian(at: p.x)
+            XCTAssertLessThan(relativeError(values, tapeValues), 1e-12, "batch \(batch)")
+            for row in 0..<2 { XCTAssertLessThan(relativeError(jacobian[row], tapeJacobian[row]), 1e-12, "batch \(batch)") }
+            try fused.prepare(at: p.x, weights: weights)
+            XCTAssertEqual(try fused.hessianVectorProduct(along: p.v), one.product, "batch \(batch)")
+            fused.parallelism = 2
+            let two = try fused.hessianVectorProduct(at: p.x, along: p.v, weights: weights)
+            XCTAssertEqual(two.product, one.product, "batch \(batch)")
+            XCTAssertEqual(two.weightedGradient, one.weightedGradient, "batch \(batch)")
+        }
     }
 
     /// The profiled HVP returns the same bits as the plain one, and its GEMM FLOPs are those of

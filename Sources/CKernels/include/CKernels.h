@@ -41,12 +41,18 @@ enum {
     /// Baseline instructions (SSE2 on x86-64), two roundings per multiply-add.
     CK_KERNELS_PORTABLE = 0,
     /// AVX2 with fused multiply-adds (one rounding).
-    CK_KERNELS_AVX2_FMA = 1
+    CK_KERNELS_AVX2_FMA = 1,
+    /// AVX-512 (F, DQ, BW, VL) with fused multiply-adds: conv2's GEMMs run in CKernels' own
+    /// 512-bit kernels instead of BLAS; the other kernels are those of CK_KERNELS_AVX2_FMA.
+    CK_KERNELS_AVX512 = 2
 };
 
 /// Selects the best variant the CPU and OS support, but at most `maximum` (a CK_KERNELS_
 /// constant); returns the choice. Without a call, the best variant is chosen on first use.
 int ck_select_kernels(int maximum);
+
+/// The best variant the CPU and OS support (cpuid, xgetbv).
+int ck_best_kernels(void);
 
 /// The variant in use (chosen on first use if ck_select_kernels() was not called).
 int ck_selected_kernels(void);
@@ -90,6 +96,32 @@ void ck_pool2_backward_f32(const float *aBar, long batch, const float *a, const 
                            float *biasAdjoint);
 void ck_pool2_backward_f64(const double *aBar, long batch, const double *a, const uint8_t *argmax, double *yBar,
                            double *biasAdjoint);
+
+// The conv2 GEMMs of the fused MultiLeNet (conv2_gemm_template.h), row-major, in 512-bit
+// vectors. Each returns 1 when it computed C, and 0 (C untouched) when the selected variant is
+// not CK_KERNELS_AVX512 or a shape is outside what it handles; the caller then uses BLAS.
+
+/// C[20 × n] = A[20 × k] · B[k × n] (conv2's forward and tangent forward products); n a
+/// multiple of 32 floats or 16 doubles; `scratch` holds 20·k scalars (A repacked k-major; the
+/// caller's, so that no call allocates).
+int ck_conv2_gemm_nn20_f32(long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc,
+                           float *scratch);
+int ck_conv2_gemm_nn20_f64(long n, long k, const double *a, long lda, const double *b, long ldb, double *c, long ldc,
+                           double *scratch);
+
+/// C[20 × m] = A[20 × k] · B[m × k]ᵀ, or C += … when `accumulate` is nonzero (conv2's weight
+/// adjoint); k a multiple of 16 floats or 8 doubles.
+int ck_conv2_gemm_nt20_f32(long m, long k, const float *a, long lda, const float *b, long ldb, int accumulate,
+                           float *c, long ldc);
+int ck_conv2_gemm_nt20_f64(long m, long k, const double *a, long lda, const double *b, long ldb, int accumulate,
+                           double *c, long ldc);
+
+/// C[m × n] = Aᵀ · B with A [k × m] and B [k × n] (conv2's input adjoint); m a multiple of 5,
+/// n of 64 floats or 32 doubles.
+int ck_conv2_gemm_tn_f32(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
+                         long ldc);
+int ck_conv2_gemm_tn_f64(long m, long n, long k, const double *a, long lda, const double *b, long ldb, double *c,
+                         long ldc);
 
 #ifdef __cplusplus
 }
