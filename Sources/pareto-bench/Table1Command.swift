@@ -233,31 +233,17 @@ struct Table1Command: ParsableCommand {
         let force = !requireStationary && runner.expandSupports("--force")
         var outcomes: [String: (ExpansionOutcome, Double)] = [:]
         for (index, spec) in allSeeds.enumerated() {
-            let directory = expandDirectory.appendingPathComponent(spec.id)
-            let wallFile = expandDirectory.appendingPathComponent("\(spec.id).wall")
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("front.json").path) {
-                progress("table1", "[\(index + 1)/\(allSeeds.count)] expand \(spec.id): exists, skipped")
-            } else {
-                var arguments = ["expand", "--from", seedsDirectory.appendingPathComponent("\(spec.id).safetensors").path] + dataArguments + testArguments
-                if let size = expandTrainSize ?? trainSize { arguments += ["--train-size", "\(size)"] }
-                arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(points)", "--step-size", "\(stepSize)",
-                              "--minres-iterations", "\(minresIterations)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
-                              "--reference", referenceText, "--seed", "\(seed)"]
-                if force { arguments.append("--force") }
-                arguments += splitArguments(expandOptions)
-                let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.json").path)
-                if resuming { arguments.append("--resume") }
-                arguments += ["--out", directory.path]
-                progress("table1", "[\(index + 1)/\(allSeeds.count)] expand \(spec.id)\(resuming ? " (resume)" : "") …")
-                let previous = Double((try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-                let wall = try runner.run("pareto expand (\(spec.id))", arguments, stdout: expandDirectory.appendingPathComponent("\(spec.id).out"),
-                                          stderr: expandDirectory.appendingPathComponent("\(spec.id).log"))
-                try String(format: "%.3f\n", previous + wall).write(to: wallFile, atomically: true, encoding: .utf8)
-                progress("table1", String(format: "[%d/%d] expand %@: %.1f s", index + 1, allSeeds.count, spec.id, wall))
-            }
-            let outcome = try ExpansionOutcome(directory: directory)
-            let wallText = (try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            outcomes[spec.id] = (outcome, Double(wallText) ?? .nan)
+            var arguments = ["expand", "--from", seedsDirectory.appendingPathComponent("\(spec.id).safetensors").path] + dataArguments + testArguments
+            if let size = expandTrainSize ?? trainSize { arguments += ["--train-size", "\(size)"] }
+            arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(points)", "--step-size", "\(stepSize)",
+                          "--minres-iterations", "\(minresIterations)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
+                          "--reference", referenceText, "--seed", "\(seed)"]
+            if force { arguments.append("--force") }
+            arguments += splitArguments(expandOptions)
+            let (outcome, wall) = try expandOnce(
+                runner, harness: "table1", position: "\(index + 1)/\(allSeeds.count)", id: spec.id, arguments: arguments, in: expandDirectory,
+                label: "expand \(spec.id)")
+            outcomes[spec.id] = (outcome, wall)
         }
 
         // 4. The table.

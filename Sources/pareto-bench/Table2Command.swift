@@ -111,30 +111,16 @@ struct Table2Command: ParsableCommand {
         let specs = try runs()
         var records: [[String: Any]] = []
         for (index, spec) in specs.enumerated() {
-            let directory = root.appendingPathComponent(spec.id)
-            let wallFile = root.appendingPathComponent("\(spec.id).wall")
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("front.json").path) {
-                progress("table2", "[\(index + 1)/\(specs.count)] \(spec.id): exists, skipped")
-            } else {
-                var arguments = ["expand", "--from", from] + dataArguments + testArguments
-                if let trainSize { arguments += ["--train-size", "\(trainSize)"] }
-                arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(spec.points)", "--step-size", "\(spec.s)",
-                              "--minres-iterations", "\(spec.k)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
-                              "--reference", referenceText, "--seed", "\(seed)"]
-                if force { arguments.append("--force") }
-                arguments += splitArguments(expandOptions)
-                let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.json").path)
-                if resuming { arguments.append("--resume") }
-                arguments += ["--out", directory.path]
-                progress("table2", "[\(index + 1)/\(specs.count)] \(spec.id): k = \(spec.k), s = \(spec.s), N = \(spec.points)\(resuming ? " (resume)" : "") …")
-                let previous = Double((try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-                let wall = try runner.run("pareto expand (\(spec.id))", arguments, stdout: root.appendingPathComponent("\(spec.id).out"),
-                                          stderr: root.appendingPathComponent("\(spec.id).log"))
-                try String(format: "%.3f\n", previous + wall).write(to: wallFile, atomically: true, encoding: .utf8)
-                progress("table2", String(format: "[%d/%d] %@: %.1f s", index + 1, specs.count, spec.id, wall))
-            }
-            let outcome = try ExpansionOutcome(directory: directory)
-            let wallText = (try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            var arguments = ["expand", "--from", from] + dataArguments + testArguments
+            if let trainSize { arguments += ["--train-size", "\(trainSize)"] }
+            arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(spec.points)", "--step-size", "\(spec.s)",
+                          "--minres-iterations", "\(spec.k)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
+                          "--reference", referenceText, "--seed", "\(seed)"]
+            if force { arguments.append("--force") }
+            arguments += splitArguments(expandOptions)
+            let (outcome, wall) = try expandOnce(
+                runner, harness: "table2", position: "\(index + 1)/\(specs.count)", id: spec.id, arguments: arguments, in: root,
+                detail: ": k = \(spec.k), s = \(spec.s), N = \(spec.points)")
             let hv = try hypervolume(outcome.pointTestLosses + outcome.curveTestLosses, reference: referencePoint)
             let hvWithSeed = try hypervolume(outcome.pointTestLosses + outcome.curveTestLosses + [seedLoss], reference: referencePoint)
             var record: [String: Any] = [
@@ -144,7 +130,7 @@ struct Table2Command: ParsableCommand {
                 "seed_phase_evaluations": outcome.seedPaperUnit(tasks: 2).map { $0 as Any } ?? NSNull(),
                 "expand_batch_equivalents": outcome.batchEquivalents(tasks: 2, batch: 256),
                 "expand_calls": ["objectives": outcome.objectives, "gradients": outcome.gradients, "hvps": outcome.hvps],
-                "front_hypervolume": outcome.hypervolume, "seconds": Double(wallText) ?? .nan, "run_directory": spec.id,
+                "front_hypervolume": outcome.hypervolume, "seconds": wall, "run_directory": spec.id,
             ]
             if let phases = outcome.byPhase { record["evaluations_by_phase"] = phases }
             if let stationarity = outcome.stationarity { record["stationarity"] = stationarity }

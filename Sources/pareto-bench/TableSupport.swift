@@ -90,6 +90,36 @@ struct ParetoRunner {
 }
 
 /// A progress line on standard error, prefixed with the harness's name and the UTC time.
+/// One expansion of a table, run once: `pareto expand ARGUMENTS --out LOGS/ID` unless that
+/// directory already holds a finished run (`front.json`); an interrupted run (`state.json`)
+/// is continued with `--resume`. Progress lines name it `label` (default: `id`). Wall seconds add up over sessions in `LOGS/ID.wall`; the
+/// command's output goes to `LOGS/ID.out` and `LOGS/ID.log`.
+/// - Returns: the run's outcome and its wall seconds (`nan` when no session was timed).
+func expandOnce(
+    _ runner: ParetoRunner, harness: String, position: String, id: String, arguments: [String], in logs: URL, label: String? = nil,
+    detail: String = ""
+) throws -> (outcome: ExpansionOutcome, wall: Double) {
+    let name = label ?? id
+    let directory = logs.appendingPathComponent(id)
+    let wallFile = logs.appendingPathComponent("\(id).wall")
+    func recordedWall() -> Double {
+        Double((try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? .nan
+    }
+    if FileManager.default.fileExists(atPath: directory.appendingPathComponent("front.json").path) {
+        progress(harness, "[\(position)] \(name): exists, skipped")
+    } else {
+        let resuming = FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.json").path)
+        progress(harness, "[\(position)] \(name)\(detail)\(resuming ? " (resume)" : "") …")
+        let wall = try runner.run(
+            "pareto expand (\(id))", arguments + (resuming ? ["--resume"] : []) + ["--out", directory.path],
+            stdout: logs.appendingPathComponent("\(id).out"), stderr: logs.appendingPathComponent("\(id).log"))
+        let previous = recordedWall()
+        try String(format: "%.3f\n", (previous.isNaN ? 0 : previous) + wall).write(to: wallFile, atomically: true, encoding: .utf8)
+        progress(harness, String(format: "[%@] %@: %.1f s", position, name, wall))
+    }
+    return (try ExpansionOutcome(directory: directory), recordedWall())
+}
+
 func progress(_ harness: String, _ message: String) {
     let formatter = DateFormatter()
     formatter.dateFormat = "HH:mm:ss"
