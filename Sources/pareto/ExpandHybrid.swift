@@ -38,60 +38,53 @@ extension ExpandCommand {
     /// all measured against the PaLoRA part's reference, then the stitch (DIR/front.json).
     /// A part that finished is kept; an interrupted tangent part is resumed.
     func runNetworkHybrid(_ path: String) throws {
-        let directory = URL(fileURLWithPath: out, isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = Date()
-        let input = try Checkpoint.load(from: URL(fileURLWithPath: path)).checkpoint
+        let loaded = try Checkpoint.load(from: URL(fileURLWithPath: path))
+        guard loaded.model.architecture == MultiLeNet().architecture else {
+            throw ValidationError("--method hybrid adapts the MultiLeNet (PaLoRA); \(path) is a \(loaded.model.architecture)")
+        }
+        if let reference, reference.values.count != 2 {
+            throw ValidationError("--reference has \(reference.values.count) values, the network has 2 tasks")
+        }
+        let input = loaded.checkpoint
+        let dataset = dataOptions.resolvedDataset(recordedIn: input.metadata)
         let dataSeed = network.dataSeed ?? input.metadata.seed ?? 1
-        func finished(_ part: String) -> Bool {
-            FileManager.default.fileExists(atPath: directory.appendingPathComponent(part).appendingPathComponent("front.json").path)
-        }
-        func part(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-        if !finished("palora") {
-            var step = self
-            step.out = part("palora")
-            step.method = .palora
-            step.network.dataSeed = dataSeed
-            try step.runPaLoRA(path)
-        }
-        let palora = try RunFamilies.load(from: directory.appendingPathComponent("palora"))
-        guard let segment = palora.first else { throw StitchingError.notARun(path: part("palora"), reason: "no segment") }
-        let reference = segment.front.reference
-        let ends = directory.appendingPathComponent("segment-ends", isDirectory: true)
-        try FileManager.default.createDirectory(at: ends, withIntermediateDirectories: true)
-        var seeds = [("tangent-seed", path)]
-        for task in 0..<2 {
-            let lambda = (0..<2).map { $0 == task ? 1.0 : 0.0 }
-            let file = ends.appendingPathComponent("lambda\(task + 1).safetensors")
-            if !FileManager.default.fileExists(atPath: file.path) {
-                var checkpoint = try segment.checkpoint(at: .preference(lambda))
-                checkpoint.metadata.seed = dataSeed
-                checkpoint.metadata.other["dataset"] = input.metadata.other["dataset"] ?? dataOptions.resolvedDataset(recordedIn: input.metadata).rawValue
-                try checkpoint.write(to: file)
-            }
-            seeds.append(("tangent-lambda\(task + 1)", file.path))
-        }
-        for (name, seedPath) in seeds where !finished(name) {
-            var step = self
-            step.out = part(name)
-            step.method = .tangent
-            step.reference = RealList(values: reference)
-            step.network.dataSeed = dataSeed
-            step.network.resume = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).appendingPathComponent("state.json").path)
-            FileHandle.standardError.write(Data("hybrid: tangent chain \(name) from \(seedPath)\(step.network.resume ? " (resumed)" : "")\n".utf8))
-            try step.runNetwork(seedPath)
-        }
-        let families = try RunFamilies.load(from: (["palora"] + seeds.map(\.0)).map { directory.appendingPathComponent($0) })
-        var data = dataOptions
-        data.dataset = data.dataset ?? dataOptions.resolvedDataset(recordedIn: input.metadata)
-        let evaluator = try StitchEvaluator(families: families, data: data, dataSeed: dataSeed)
-        let result = try StitchedRun.stitch(
-            families, reference: reference, options: StitchOptions(gapTolerance: hybrid.gapTolerance), method: "hybrid",
-            directory: directory, evaluate: evaluator.evaluate)
-        try result.front.write(to: directory)
-        print("hybrid of \(path): parts palora, \(seeds.map(\.0).joined(separator: ", "))")
-        StitchCommand.printSummary(result, seconds: Date().timeIntervalSince(clock))
+        let (train, test) = try dataOptions.selection(dataset).multiDigitSplits(
+            trainCount: dataOptions.trainSize, testCount: dataOptions.testSize, seed: dataSeed)
+        let model = MultiLeNet()
+        let engine = network.engine ?? model.defaultEngine
+        if engine == .fused { BLASThreads.set(1) }
+        var tangent = self
+        tangent.method = .tangent
+        var configuration = NetworkHybridConfiguration(
+            palora: try paloraConfiguration(expanding: input.metadata), expansion: tangent.networkExpansionOptions(taskCount: 2).options,
+            metadata: CheckpointMetadata(architecture: model.architecture, tasks: dataset.tasks, method: "palora", seed: dataSeed,
+                                         other: ["expanded_from": path, "dataset": dataset.rawValue]))
+        configuration.reference = reference.map { .given($0.values) } ?? .scaled(network.referenceScale)
+        configuration.stitch.gapTolerance = hybrid.gapTolerance
+        let directory = URL(fileURLWithPath: out, isDirectory: true)
+        let interrupt = InterruptRequest()
+        let result = try NetworkHybrid.run(
+            input: input.parameters(as: Float.self), train: train, test: test, configuration: configuration, directory: directory,
+            objectiveData: {
+                try NetworkObjectiveData(
+                    model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
+                    factory: .engine(model, engine), miniBatchSize: network.optimizeMethod.isMiniBatch ? network.optimizeBatch : nil)
+            },
+            prepare: { expansion in
+                let progress = ProgressLine()
+                expansion.onProgress = { progress.update(done: $0.accepted, total: $0.target, unit: "points", detail: String(format: "HV %.4f", $0.hypervolume)) }
+                expansion.onSaved = { id in
+                    if interrupt.isRequested {
+                        throw InterruptedError(advice: "points 0…\(id) are saved in \(expansion.directory.path); run the same command again to continue")
+                    }
+                }
+            },
+            onPart: { part in
+                FileHandle.standardError.write(Data("hybrid: \(part) (\(train.count) training composites, testing on \(test.count))\n".utf8))
+            })
+        print("hybrid of \(path): parts \(result.parts.joined(separator: ", ")); run now: \(result.ran.isEmpty ? "none (all kept)" : result.ran.joined(separator: ", "))")
+        StitchCommand.printSummary(result.stitched, seconds: Date().timeIntervalSince(clock))
         print("wrote:              \(directory.appendingPathComponent("front.json").path), front.csv, and one directory per part")
     }
 }

@@ -28,27 +28,7 @@ extension ExpandCommand {
             model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
             factory: .engine(model, engine), miniBatchSize: network.optimizeMethod.isMiniBatch ? network.optimizeBatch : nil)
 
-        var options = NetworkExpansionOptions()
-        options.method = NetworkExpansionMethod(rawValue: method.rawValue)!
-        options.expansion = expansionOptions(objectiveCount: model.taskCount)
-        let tolerance = options.expansion.optimize.stationarityTolerance
-        options.expansion.optimize.stationarityTolerance = 0
-        options.expansion.optimize.relativeStationarityTolerance = tolerance
-        if network.optimizeMethod.isWeightedSum {
-            options.expansion.optimize.method = .weightedSum([Double](repeating: 1 / Double(model.taskCount), count: model.taskCount))
-        }
-        if network.optimizeMethod.isMiniBatch {
-            options.expansion.optimize.miniBatch = MiniBatchOptimization(checkEvery: nil, seed: seed)
-        }
-        options.seedStationarityTolerance = tolerance
-        options.seedSteps = network.resolvedSeedSteps
-        options.seedCheckEvery = network.seedCheckEvery
-        options.force = network.force
-        options.curveSamples = resolved(curveSamples, problem: 1001, network: 21)
-        options.reference = reference?.values
-        options.referenceScale = network.referenceScale
-        options.weightedSumBudget = network.budget
-        options.weightedSumStepSize = network.weightedSumStepSize
+        let (options, tolerance) = networkExpansionOptions(taskCount: model.taskCount)
 
         FileHandle.standardError.write(Data(
             "expanding \(model.architecture) (\(model.layout.parameterCount) parameters) by \(method.rawValue) (\(engine.rawValue) engine) on \(train.count) training composites (HVPs on \(data.hvpIndices.count)), testing on \(test.count)\n".utf8))
@@ -91,6 +71,33 @@ extension ExpandCommand {
         }
         progress.finish()
         printSummary(result.front, timing: result.timing, model: model, data: data, tolerance: tolerance, directory: directory, clock: clock)
+    }
+
+    /// The network expansion's options from the command line, and the relative stationarity
+    /// tolerance they use (for the seed and after each step).
+    func networkExpansionOptions(taskCount m: Int) -> (options: NetworkExpansionOptions, tolerance: Double) {
+        var options = NetworkExpansionOptions()
+        options.method = method == .weightedSum ? .weightedSum : (method == .gradient ? .gradient : .tangent)
+        options.expansion = expansionOptions(objectiveCount: m)
+        let tolerance = options.expansion.optimize.stationarityTolerance
+        options.expansion.optimize.stationarityTolerance = 0
+        options.expansion.optimize.relativeStationarityTolerance = tolerance
+        if network.optimizeMethod.isWeightedSum {
+            options.expansion.optimize.method = .weightedSum([Double](repeating: 1 / Double(m), count: m))
+        }
+        if network.optimizeMethod.isMiniBatch {
+            options.expansion.optimize.miniBatch = MiniBatchOptimization(checkEvery: nil, seed: seed)
+        }
+        options.seedStationarityTolerance = tolerance
+        options.seedSteps = network.resolvedSeedSteps
+        options.seedCheckEvery = network.seedCheckEvery
+        options.force = network.force
+        options.curveSamples = resolved(curveSamples, problem: 1001, network: 21)
+        options.reference = reference?.values
+        options.referenceScale = network.referenceScale
+        options.weightedSumBudget = network.budget
+        options.weightedSumStepSize = network.weightedSumStepSize
+        return (options, tolerance)
     }
 
     private func printSummary<Model: MultiTaskModel>(

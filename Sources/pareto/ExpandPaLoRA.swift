@@ -21,11 +21,7 @@ extension ExpandCommand {
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent("front.json").path) {
             throw commandLineError(.existingRun(directory.path))
         }
-        var configuration = try PaLoRATrainingConfiguration.expansion(
-            of: checkpoint.metadata, adapters: palora.adapters, schedule: palora.preferenceSchedule,
-            epochs: paloraTraining.epochs ?? 4, learningRate: paloraTraining.learningRate,
-            adapterLearningRateFactor: paloraTraining.adapterRateFactor ?? 1, batchSize: paloraTraining.batchSize ?? 256, seed: seed)
-        palora.configure(&configuration)
+        let configuration = try paloraConfiguration(expanding: checkpoint.metadata)
         let dataset = dataOptions.resolvedDataset(recordedIn: checkpoint.metadata)
         let selection = try dataOptions.selection(dataset)
         let (train, test) = try selection.multiDigitSplits(
@@ -47,5 +43,15 @@ extension ExpandCommand {
         try PaLoRARun.write(result, to: directory)
         PaLoRAOptions.printSummary(result)
         print("wrote:              \(directory.path)/\(PaLoRARun.fileName), front.json, front.csv, \(PaLoRARun.evaluationName)")
+    }
+
+    /// The PaLoRA training of an expansion of the checkpoint with `metadata`, from the command line.
+    func paloraConfiguration(expanding metadata: CheckpointMetadata) throws -> PaLoRATrainingConfiguration {
+        var configuration = try PaLoRATrainingConfiguration.expansion(
+            of: metadata, adapters: palora.adapters, schedule: palora.preferenceSchedule,
+            epochs: paloraTraining.epochs ?? 4, learningRate: paloraTraining.learningRate,
+            adapterLearningRateFactor: paloraTraining.adapterRateFactor ?? 1, batchSize: paloraTraining.batchSize ?? 256, seed: seed)
+        palora.configure(&configuration)
+        return configuration
     }
 }
