@@ -337,7 +337,8 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
 
     /// Runs `body(index, shard)` for every shard with BLAS single-threaded for the duration: in
     /// order in the calling thread when one task runs them, otherwise with ``parallelism``
-    /// tasks each taking a contiguous run of shards.
+    /// tasks each taking a contiguous run of shards, on the persistent workers of
+    /// ``ShardWorkerPool`` (the calling thread runs the first run).
     private func runShards(_ body: (Int, FusedMultiLeNetShard<Scalar>) -> Void) {
         let blasThreads = BLASThreads.count
         if blasThreads > 1 { BLASThreads.set(1) }
@@ -349,14 +350,10 @@ public final class FusedMultiLeNetLoss<Scalar: BLASScalar>: PreparedHessianVecto
         }
         let shards = self.shards
         // Each shard writes only its own workspace (and the caller's per-shard slot), so the
-        // tasks share no mutable state; `body` does not outlive this call.
-        withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let work = body
-            nonisolated(unsafe) let shards = shards
-            DispatchQueue.concurrentPerform(iterations: taskCount) { task in
-                let start = shards.count * task / taskCount, end = shards.count * (task + 1) / taskCount
-                for index in start..<end { work(index, shards[index]) }
-            }
+        // tasks share no mutable state.
+        ShardWorkerPool.shared.run(tasks: taskCount) { task in
+            let start = shards.count * task / taskCount, end = shards.count * (task + 1) / taskCount
+            for index in start..<end { body(index, shards[index]) }
         }
     }
 

@@ -18,6 +18,8 @@ final class FusedMultiLeNetTests: XCTestCase {
     private struct Problem {
         let tape: MultiTaskLoss<MultiLeNet, Double>
         let fused: FusedMultiLeNetLoss<Double>
+        let images: Tensor<Double>
+        let labels: [[Int]]
         let x: [Double]
         var random: Random
     }
@@ -31,7 +33,7 @@ final class FusedMultiLeNetTests: XCTestCase {
         let fused = try FusedMultiLeNetLoss(images: images, labels: labels)
         // Larger than PyTorch's initialisation, so that ReLUs and max-pools are in varied states.
         let x = (model.initialParameters(using: &random) as [Double]).map { 3 * $0 }
-        return Problem(tape: tape, fused: fused, x: x, random: random)
+        return Problem(tape: tape, fused: fused, images: images, labels: labels, x: x, random: random)
     }
 
     func testValuesAndJacobianMatchTape() throws {
@@ -148,6 +150,54 @@ final class FusedMultiLeNetTests: XCTestCase {
             XCTAssertEqual(parallel.weightedGradient, serial.weightedGradient)
             XCTAssertEqual(parallel.product, serial.product)
             XCTAssertEqual(try p.fused.valuesAndJacobian(at: p.x).jacobian, serialJacobian)
+        }
+    }
+
+    /// The persistent shard workers under stress: 200 back-to-back sweeps whose task
+    /// count changes every call (so workers sit jobs out and rejoin), then two threads sweeping
+    /// two instances at once (one of them finds the workers busy and runs its shards itself).
+    /// Every result equals the serial one bit for bit.
+    func testShardWorkersGiveSerialResultsUnderStress() throws {
+        var p = try makeProblem(batch: 130, seed: 67)
+        let v = p.random.uniform(p.x.count)
+        let blasThreads = BLASThreads.count
+        defer { BLASThreads.set(blasThreads) }
+        BLASThreads.set(1)
+        p.fused.parallelism = 1
+        let serial = try p.fused.valuesAndWeightedGradient(at: p.x, weights: [0.3, 0.7])
+        let serialProduct = try p.fused.hessianVectorProduct(at: p.x, along: v, weights: [0.3, 0.7]).product
+        for call in 0..<200 {
+            p.fused.parallelism = [2, 4, 3, 1, 2, 2][call % 6]
+            if call % 2 == 0 {
+                let result = try p.fused.valuesAndWeightedGradient(at: p.x, weights: [0.3, 0.7])
+                XCTAssertEqual(result.values, serial.values, "call \(call)")
+                XCTAssertEqual(result.gradient, serial.gradient, "call \(call)")
+            } else {
+                XCTAssertEqual(try p.fused.hessianVectorProduct(along: v), serialProduct, "call \(call)")
+            }
+        }
+        let other = try FusedMultiLeNetLoss<Double>(images: p.images, labels: p.labels)
+        other.parallelism = 2
+        p.fused.parallelism = 2
+        nonisolated(unsafe) let instances = [p.fused, other]
+        nonisolated(unsafe) var products = [[[Double]]](repeating: [], count: 2)
+        nonisolated(unsafe) var failures = [String]()
+        let lock = NSLock()
+        let x = p.x
+        DispatchQueue.concurrentPerform(iterations: 2) { thread in
+            for _ in 0..<40 {
+                do {
+                    let product = try instances[thread].hessianVectorProduct(at: x, along: v, weights: [0.3, 0.7]).product
+                    lock.withLock { products[thread].append(product) }
+                } catch {
+                    lock.withLock { failures.append("\(error)") }
+                }
+            }
+        }
+        XCTAssertEqual(failures, [])
+        for thread in 0..<2 {
+            XCTAssertEqual(products[thread].count, 40)
+            for product in products[thread] { XCTAssertEqual(product, serialProduct) }
         }
     }
 
