@@ -17,7 +17,7 @@ struct DataOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit).")
     var testSize: Int?
 
-    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (default: see docs/training.md).")
+    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files; for multifashion-mnist the MNIST files (default: see docs/training.md).")
     var data: String?
 
     func validate() throws {
@@ -36,7 +36,7 @@ struct DataOptions: ParsableArguments {
         let locator = DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) })
         let selection: DataSelection
         do {
-            selection = try locator.select(dataset.kind)
+            selection = try locator.select(dataset)
         } catch DatasetError.directoryNotFound(let path, DataLocator.explicitDirectoryOrigin) {
             throw ValidationError("--data \(path): no such directory")
         }
