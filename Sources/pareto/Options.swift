@@ -11,10 +11,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: the one recorded in the checkpoint, else multimnist).")
     var dataset: CompositeDataset?
 
-    @Option(parsing: .unconditional, help: "Training composites to build (default: one per training digit).")
+    @Option(parsing: .unconditional, help: "Training composites to build (default: one per training digit; multifashion-mnist: per image of the smaller source).")
     var trainSize: Int?
 
-    @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit).")
+    @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit; multifashion-mnist: per image of the smaller source).")
     var testSize: Int?
 
     @Option(help: "Directory of MNIST / Fashion-MNIST IDX files; for multifashion-mnist the MNIST files (default: see docs/training.md).")

