@@ -77,11 +77,11 @@ public struct DataSelection: Sendable, CustomStringConvertible {
     /// The second source of a mixed composite set (Ma et al. 2020, §6.1): its training and test
     /// images and where they came from.
     public struct Companion: Sendable {
-        /// Which data set.
+        /// Which data set (§6.1: Fashion-MNIST).
         public let kind: DatasetKind
-        /// Training images.
+        /// Training images of the bottom-right objects (§6.1).
         public let train: LabeledDigits
-        /// Test images (never overlapping `train`).
+        /// Test images of the bottom-right objects (§6.1; never overlapping `train`).
         public let test: LabeledDigits
         /// Where the training images came from.
         public let trainSource: DigitSource

@@ -384,7 +384,7 @@ public enum CompositeDataset: String, Sendable, Codable, CaseIterable {
     }
 
     /// The source of the top-left objects (for `multifashion-mnist`: MNIST); for the
-    /// single-source sets, the only source.
+    /// single-source sets, the only source (Ma et al. 2020, §6.1).
     public var kind: DatasetKind { sources[0] }
 
     /// The sources of the top-left and bottom-right objects, in that order (Ma et al. 2020, §6.1).
@@ -396,7 +396,8 @@ public enum CompositeDataset: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// Task names recorded in checkpoints.
+    /// Task names recorded in checkpoints: task 1 the top-left object, task 2 the bottom-right
+    /// one (Ma et al. 2020, §6.1).
     public var tasks: [String] {
         switch self {
         case .multimnist: return ["left digit", "right digit"]
