@@ -57,8 +57,10 @@ public enum DigitSource: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The training and test digits a command uses, and a sentence saying where they came from.
+/// For MultiFashion+MNIST (Ma et al. 2020, §6.1) it holds two sources: the top-left objects'
+/// (``kind``, ``train``, ``test``: MNIST) and the bottom-right objects' (``companion``: Fashion-MNIST).
 public struct DataSelection: Sendable, CustomStringConvertible {
-    /// Which data set.
+    /// Which data set (for MultiFashion+MNIST: the top-left objects' source, MNIST).
     public let kind: DatasetKind
     /// Training digits.
     public let train: LabeledDigits
@@ -68,12 +70,52 @@ public struct DataSelection: Sendable, CustomStringConvertible {
     public let trainSource: DigitSource
     /// Where the test digits came from.
     public let testSource: DigitSource
+    /// The bottom-right objects' source of a mixed composite set (MultiFashion+MNIST, Ma et al.
+    /// 2020 §6.1: Fashion-MNIST); `nil` when both objects come from ``kind``.
+    public let companion: Companion?
+
+    /// The second source of a mixed composite set (Ma et al. 2020, §6.1): its training and test
+    /// images and where they came from.
+    public struct Companion: Sendable {
+        /// Which data set (§6.1: Fashion-MNIST).
+        public let kind: DatasetKind
+        /// Training images of the bottom-right objects (§6.1).
+        public let train: LabeledDigits
+        /// Test images of the bottom-right objects (§6.1; never overlapping `train`).
+        public let test: LabeledDigits
+        /// Where the training images came from.
+        public let trainSource: DigitSource
+        /// Where the test images came from.
+        public let testSource: DigitSource
+    }
+
+    init(
+        kind: DatasetKind, train: LabeledDigits, test: LabeledDigits, trainSource: DigitSource, testSource: DigitSource,
+        companion: Companion? = nil
+    ) {
+        self.kind = kind
+        self.train = train
+        self.test = test
+        self.trainSource = trainSource
+        self.testSource = testSource
+        self.companion = companion
+    }
+
+    /// The composite data set these sources make (Ma et al. 2020, §6.1): `multimnist` or
+    /// `multifashion` for one source, `multifashion-mnist` with a Fashion-MNIST ``companion``.
+    public var composite: CompositeDataset {
+        companion == nil ? CompositeDataset(kind) : .multifashionMNIST
+    }
 
     /// A human-readable account of the sources, for the command line to print.
     public var description: String {
-        let name = kind == .mnist ? "MNIST" : "Fashion-MNIST"
-        return "\(name): train \(train.count) images from \(trainSource); test \(test.count) images from \(testSource)"
+        let first = "\(Self.name(kind)): train \(train.count) images from \(trainSource); test \(test.count) images from \(testSource)"
+        guard let companion else { return first }
+        return "\(first) (top left); \(Self.name(companion.kind)): train \(companion.train.count) images from \(companion.trainSource); "
+            + "test \(companion.test.count) images from \(companion.testSource) (bottom right)"
     }
+
+    private static func name(_ kind: DatasetKind) -> String { kind == .mnist ? "MNIST" : "Fashion-MNIST" }
 }
 
 /// Finds data on this machine.
@@ -336,6 +378,42 @@ public struct DataLocator: Sendable {
         return DataSelection(
             kind: kind, train: try trainSource.load(), test: try testSource.load(), trainSource: trainSource,
             testSource: testSource)
+    }
+
+    /// Resolves and loads the sources of a composite data set (Ma et al. 2020, §6.1):
+    /// `select(_:)` for a `DatasetKind` of its one source for `multimnist` and `multifashion`; for
+    /// `multifashion-mnist` the MNIST digits (found as for `multimnist`, ``dataDirectory``
+    /// included) and the Fashion-MNIST items (found as for `multifashion` but without
+    /// ``dataDirectory``, which names the MNIST files here: `PARETOKIT_FASHION_MNIST_DIR`, then
+    /// Debian's directory), in a selection with a ``DataSelection/companion``.
+    /// - Throws: ``DatasetError/sourceNotFound(what:searched:install:)`` naming the missing source,
+    ///   that MultiFashion+MNIST needs both, and the install command; the errors of `select(_:)` for a `DatasetKind`.
+    public func select(_ composite: CompositeDataset) throws -> DataSelection {
+        let sources = composite.sources
+        guard sources[0] != sources[1] else { return try select(sources[0]) }
+        var secondLocator = self
+        secondLocator.dataDirectory = nil
+        let first = try Self.requiring(sources[0], for: composite) { try select(sources[0]) }
+        let second = try Self.requiring(sources[1], for: composite) { try secondLocator.select(sources[1]) }
+        return DataSelection(
+            kind: first.kind, train: first.train, test: first.test, trainSource: first.trainSource, testSource: first.testSource,
+            companion: DataSelection.Companion(
+                kind: second.kind, train: second.train, test: second.test, trainSource: second.trainSource,
+                testSource: second.testSource))
+    }
+
+    /// Runs `load`, restating a missing source as one that `composite` needs.
+    private static func requiring(_ kind: DatasetKind, for composite: CompositeDataset, _ load: () throws -> DataSelection) throws
+        -> DataSelection
+    {
+        do {
+            return try load()
+        } catch DatasetError.sourceNotFound(let what, let searched, let install) {
+            let position = composite.sources[0] == kind ? "top-left" : "bottom-right"
+            throw DatasetError.sourceNotFound(
+                what: "\(what) for \(composite.rawValue)'s \(position) objects (MultiFashion+MNIST needs both MNIST and Fashion-MNIST)",
+                searched: searched, install: install)
+        }
     }
 
     /// The sources ``select(_:)`` would load, without loading them.

@@ -3,9 +3,9 @@ import LinearAlgebra
 
 /// How one composite image was made: which source digits, pasted where.
 public struct CompositeRecipe: Sendable, Equatable {
-    /// Index (in the source ``LabeledDigits``) of the top-left digit.
+    /// Index (in the top-left source's ``LabeledDigits``) of the top-left digit.
     public let leftSource: Int
-    /// Index (in the source ``LabeledDigits``) of the bottom-right digit.
+    /// Index (in the bottom-right source's ``LabeledDigits``) of the bottom-right digit.
     public let rightSource: Int
     /// The left digit's top-left corner on the 36×36 canvas is `(leftOffset, leftOffset)`: `a ∈ 0...4`.
     public let leftOffset: Int
@@ -91,7 +91,9 @@ public struct MultiDigitDataset: Sendable {
         return digest.hex
     }
 
-    /// Builds `count` composites from `digits` (see the type's documentation).
+    /// Builds `count` composites from `digits` (see the type's documentation): MultiMNIST or
+    /// MultiFashion (Ma et al. 2020, §6.1), both objects from one source; the same construction as
+    /// ``init(left:right:count:seed:side:)`` with `left` and `right` both `digits`.
     /// - Parameters:
     ///   - digits: the source split (28×28 images); composites use only these digits.
     ///   - count: number of composites (`nil`: one per source digit).
@@ -101,19 +103,52 @@ public struct MultiDigitDataset: Sendable {
     ///   not 28×28, ``DatasetError/invalidArgument(operation:reason:)`` for a negative count, a side
     ///   outside 1...36, or composites requested from an empty source.
     public init(digits: LabeledDigits, count: Int? = nil, seed: UInt64, side: Int = 28) throws {
+        try self.init(left: digits, right: digits, count: count, seed: seed, side: side, sourceName: digits.sourceName)
+    }
+
+    /// Builds `count` composites whose top-left objects come from `left` and bottom-right objects
+    /// from `right`: MultiFashion+MNIST (Ma et al. 2020, §6.1; Lin et al. 2019) with `left` MNIST
+    /// digits and `right` Fashion-MNIST items. Task 1 is the class of the `left` object, task 2
+    /// the class of the `right` object.
+    ///
+    /// The construction is the type's (steps 1–4), with one change in step 1: round `r` draws a
+    /// permutation σ of the `N_left` left sources and then a permutation π of the `N_right` right
+    /// sources, and holds `R = min(N_left, N_right)` composites; composite `j` of the round pairs
+    /// left object `σ(j)` with right object `π(j)`. Over a full round every object of the
+    /// smaller source appears once and every object of the larger one at most once (a random
+    /// subset of `R` of them). With `left` = `right` this is exactly
+    /// ``init(digits:count:seed:side:)``. A smaller `count` is a prefix of a larger one.
+    /// - Parameters:
+    ///   - left: the top-left objects' source split (28×28).
+    ///   - right: the bottom-right objects' source split (28×28); may be `left` itself.
+    ///   - count: number of composites (`nil`: `min(N_left, N_right)`, one round).
+    ///   - seed: the seed; equal seeds give identical datasets.
+    ///   - side: output side, 1...36 (28 by default).
+    /// - Throws: ``DatasetError/wrongImageShape(source:rows:columns:required:)`` for images that are
+    ///   not 28×28, ``DatasetError/invalidArgument(operation:reason:)`` for a negative count, a side
+    ///   outside 1...36, or composites requested when either source is empty.
+    public init(left: LabeledDigits, right: LabeledDigits, count: Int? = nil, seed: UInt64, side: Int = 28) throws {
+        try self.init(
+            left: left, right: right, count: count, seed: seed, side: side,
+            sourceName: "\(left.sourceName) (top left) + \(right.sourceName) (bottom right)")
+    }
+
+    private init(left: LabeledDigits, right: LabeledDigits, count: Int?, seed: UInt64, side: Int, sourceName: String) throws {
         let operation = "MultiDigitDataset"
-        let sourceCount = digits.count
-        let count = count ?? sourceCount
-        guard digits.images.rows == Self.digitSide, digits.images.columns == Self.digitSide else {
-            throw DatasetError.wrongImageShape(
-                source: digits.sourceName, rows: digits.images.rows, columns: digits.images.columns,
-                required: "MultiMNIST needs 28×28 digits")
+        let roundSize = min(left.count, right.count)
+        let count = count ?? roundSize
+        for digits in [left, right] {
+            guard digits.images.rows == Self.digitSide, digits.images.columns == Self.digitSide else {
+                throw DatasetError.wrongImageShape(
+                    source: digits.sourceName, rows: digits.images.rows, columns: digits.images.columns,
+                    required: "MultiMNIST needs 28×28 digits")
+            }
         }
         guard count >= 0 else { throw DatasetError.invalidArgument(operation: operation, reason: "negative count \(count)") }
         guard (1...Self.canvasSide).contains(side) else {
             throw DatasetError.invalidArgument(operation: operation, reason: "side \(side) outside 1...\(Self.canvasSide)")
         }
-        guard count == 0 || sourceCount > 0 else {
+        guard count == 0 || roundSize > 0 else {
             throw DatasetError.invalidArgument(operation: operation, reason: "\(count) composites requested from an empty source")
         }
         // The images alone take count·side²·4 bytes; refuse what cannot fit instead of letting
@@ -131,9 +166,9 @@ public struct MultiDigitDataset: Sendable {
         var round: UInt64 = 0
         while recipes.count < count {
             var generator = SeededGenerator(seed: seed, stream: Self.streamTag &+ round)
-            let lefts = try generator.permutation(count: sourceCount)
-            let rights = try generator.permutation(count: sourceCount)
-            for j in 0..<min(sourceCount, count - recipes.count) {
+            let lefts = try generator.permutation(count: left.count)
+            let rights = try generator.permutation(count: right.count)
+            for j in 0..<min(roundSize, count - recipes.count) {
                 var a: Int, b: Int
                 repeat {
                     a = generator.uniformIndex(below: Self.maximumJitter + 1)
@@ -153,7 +188,7 @@ public struct MultiDigitDataset: Sendable {
         images.withUnsafeMutableBufferPointer { output in
             for (k, recipe) in recipes.enumerated() {
                 let canvas = Self.composeUnchecked(
-                    left: digits.images.image(at: recipe.leftSource), right: digits.images.image(at: recipe.rightSource),
+                    left: left.images.image(at: recipe.leftSource), right: right.images.image(at: recipe.rightSource),
                     leftOffset: recipe.leftOffset, rightOffset: recipe.rightOffset)
                 let base = k * pixelsPerImage
                 for y in 0..<side {
@@ -166,10 +201,10 @@ public struct MultiDigitDataset: Sendable {
         self.count = count
         self.side = side
         self.images = images
-        self.leftLabels = recipes.map { Int(digits.labels[$0.leftSource]) }
-        self.rightLabels = recipes.map { Int(digits.labels[$0.rightSource]) }
+        self.leftLabels = recipes.map { Int(left.labels[$0.leftSource]) }
+        self.rightLabels = recipes.map { Int(right.labels[$0.rightSource]) }
         self.recipes = recipes
-        self.sourceName = digits.sourceName
+        self.sourceName = sourceName
     }
 
     /// `(p / 255 − mean) / standardDeviation` in `Float`.
@@ -292,37 +327,83 @@ extension DataSelection {
     /// composites only from ``train`` digits (seed `seed`), test composites only from ``test``
     /// digits (seed `SplitMix64.mix(seed ^ 0x74657374)`, so the two splits use unrelated
     /// random streams). `nil` counts give one composite per source digit.
-    /// - Throws: the errors of ``MultiDigitDataset/init(digits:count:seed:side:)``.
+    ///
+    /// With a ``companion`` (MultiFashion+MNIST, Ma et al. 2020 §6.1) the top-left objects come
+    /// from this selection's splits (MNIST) and the bottom-right objects from the companion's
+    /// (Fashion-MNIST), built by ``MultiDigitDataset/init(left:right:count:seed:side:)`` with the
+    /// same seeds; `nil` counts give `min(N_MNIST, N_Fashion)` composites per split (the smaller
+    /// source limits the count, as one composite per source image does for one source).
+    /// - Throws: the errors of ``MultiDigitDataset/init(left:right:count:seed:side:)``.
     public func multiDigitSplits(trainCount: Int? = nil, testCount: Int? = nil, seed: UInt64, side: Int = 28) throws
         -> (train: MultiDigitDataset, test: MultiDigitDataset)
     {
-        var train = try MultiDigitDataset(digits: train, count: trainCount, seed: seed, side: side)
-        var test = try MultiDigitDataset(digits: test, count: testCount, seed: SplitMix64.mix(seed ^ 0x7465_7374), side: side)
-        train.composite = CompositeDataset(kind)
-        test.composite = train.composite
+        let testSeed = SplitMix64.mix(seed ^ 0x7465_7374)
+        var train: MultiDigitDataset
+        var test: MultiDigitDataset
+        if let companion {
+            train = try MultiDigitDataset(left: self.train, right: companion.train, count: trainCount, seed: seed, side: side)
+            test = try MultiDigitDataset(left: self.test, right: companion.test, count: testCount, seed: testSeed, side: side)
+        } else {
+            train = try MultiDigitDataset(digits: self.train, count: trainCount, seed: seed, side: side)
+            test = try MultiDigitDataset(digits: self.test, count: testCount, seed: testSeed, side: side)
+        }
+        train.composite = composite
+        test.composite = composite
         return (train, test)
     }
 }
 
-/// The two-object composite data sets (Sener & Koltun 2018): two source images per canvas,
-/// one task per object.
+/// The two-object composite data sets (Sener & Koltun 2018; Ma et al. 2020, §6.1): two source
+/// images per canvas, one task per object.
 public enum CompositeDataset: String, Sendable, Codable, CaseIterable {
     /// MultiMNIST: two MNIST digits.
     case multimnist
     /// MultiFashion: two Fashion-MNIST items.
     case multifashion
+    /// MultiFashion+MNIST (Ma et al. 2020, §6.1; Lin et al. 2019): an MNIST digit at the top
+    /// left (task 1) and a Fashion-MNIST item at the bottom right (task 2). The papers do not
+    /// say which source goes where; this order is ParetoKit's choice.
+    case multifashionMNIST = "multifashion-mnist"
 
-    /// The composite data set of a source kind.
+    /// The single-source composite data set of a source kind (`multimnist` or `multifashion`).
     public init(_ kind: DatasetKind) {
         self = kind == .mnist ? .multimnist : .multifashion
     }
 
-    /// The source images.
-    public var kind: DatasetKind { self == .multimnist ? .mnist : .fashionMNIST }
+    /// The data set a front file's `problem` names (``name(side:)``: the raw value, optionally
+    /// followed by `-SIDE`), or `nil` for another name. Ma et al. 2020, §6.1.
+    public init?(frontName: String) {
+        if let exact = CompositeDataset(rawValue: frontName) {
+            self = exact
+            return
+        }
+        guard let dash = frontName.lastIndex(of: "-"), Int(frontName[frontName.index(after: dash)...]) != nil,
+            let base = CompositeDataset(rawValue: String(frontName[..<dash]))
+        else { return nil }
+        self = base
+    }
 
-    /// Task names recorded in checkpoints.
+    /// The source of the top-left objects (for `multifashion-mnist`: MNIST); for the
+    /// single-source sets, the only source (Ma et al. 2020, §6.1).
+    public var kind: DatasetKind { sources[0] }
+
+    /// The sources of the top-left and bottom-right objects, in that order (Ma et al. 2020, §6.1).
+    public var sources: [DatasetKind] {
+        switch self {
+        case .multimnist: return [.mnist, .mnist]
+        case .multifashion: return [.fashionMNIST, .fashionMNIST]
+        case .multifashionMNIST: return [.mnist, .fashionMNIST]
+        }
+    }
+
+    /// Task names recorded in checkpoints: task 1 the top-left object, task 2 the bottom-right
+    /// one (Ma et al. 2020, §6.1).
     public var tasks: [String] {
-        self == .multimnist ? ["left digit", "right digit"] : ["left item", "right item"]
+        switch self {
+        case .multimnist: return ["left digit", "right digit"]
+        case .multifashion: return ["left item", "right item"]
+        case .multifashionMNIST: return ["left digit", "right item"]
+        }
     }
 
     /// The name recorded in front files: the raw value, with `-SIDE` for composites that are

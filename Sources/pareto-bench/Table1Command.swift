@@ -32,7 +32,7 @@ struct Table1Command: ParsableCommand {
             --expand-options=... (one string). See docs/tables.md.
             """)
 
-    @Option(help: "Data set: multimnist or multifashion.") var dataset = "multimnist"
+    @Option(help: "Data set: multimnist, multifashion or multifashion-mnist.") var dataset = "multimnist"
     @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (pareto's --data).") var data: String?
     @Option(help: "Training composites (default: one per training digit).") var trainSize: Int?
     @Option(help: "Test composites for the table's test losses (default: one per test digit).") var testSize: Int?
@@ -62,7 +62,9 @@ struct Table1Command: ParsableCommand {
     static let knownProducers = ["gradnorm", "uncertainty", "mgda", "weightedsum", "paretomtl", "ldc", "mgda-ub"]
 
     func validate() throws {
-        guard ["multimnist", "multifashion"].contains(dataset) else { throw ValidationError("--dataset must be multimnist or multifashion, got '\(dataset)'") }
+        guard ["multimnist", "multifashion", "multifashion-mnist"].contains(dataset) else {
+            throw ValidationError("--dataset must be multimnist, multifashion or multifashion-mnist, got '\(dataset)'")
+        }
         let list = producerList
         guard !list.isEmpty else { throw ValidationError("--producers is empty") }
         for name in list where !Self.knownProducers.contains(name) {

@@ -23,7 +23,7 @@ struct Table2Command: ParsableCommand {
         discussion: "Drives the pareto executable next to pareto-bench (or --pareto). Resumable. See docs/tables.md.")
 
     @Option(help: "The seed checkpoint (.safetensors; the paper uses a ParetoMTL seed).") var from: String
-    @Option(help: "Data set: multimnist or multifashion (default: the checkpoint's).") var dataset: String?
+    @Option(help: "Data set: multimnist, multifashion or multifashion-mnist (default: the checkpoint's).") var dataset: String?
     @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (pareto's --data).") var data: String?
     @Option(help: "Training composites of the expansion's objectives (default: the training split).") var trainSize: Int?
     @Option(help: "Test composites (default: one per test digit).") var testSize: Int?
@@ -44,8 +44,8 @@ struct Table2Command: ParsableCommand {
     @Option(help: "The pareto executable (default: next to pareto-bench).") var pareto: String?
 
     func validate() throws {
-        if let dataset, !["multimnist", "multifashion"].contains(dataset) {
-            throw ValidationError("--dataset must be multimnist or multifashion, got '\(dataset)'")
+        if let dataset, !["multimnist", "multifashion", "multifashion-mnist"].contains(dataset) {
+            throw ValidationError("--dataset must be multimnist, multifashion or multifashion-mnist, got '\(dataset)'")
         }
         let ks = try parseDoubles(kValues, option: "--k-values")
         guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) else { throw ValidationError("--k-values must be positive integers") }

@@ -11,13 +11,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Data set: \(CompositeDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: the one recorded in the checkpoint, else multimnist).")
     var dataset: CompositeDataset?
 
-    @Option(parsing: .unconditional, help: "Training composites to build (default: one per training digit).")
+    @Option(parsing: .unconditional, help: "Training composites to build (default: one per training digit; multifashion-mnist: per image of the smaller source).")
     var trainSize: Int?
 
-    @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit).")
+    @Option(parsing: .unconditional, help: "Test composites to build (default: one per test digit; multifashion-mnist: per image of the smaller source).")
     var testSize: Int?
 
-    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files (default: see docs/training.md).")
+    @Option(help: "Directory of MNIST / Fashion-MNIST IDX files; for multifashion-mnist the MNIST files (default: see docs/training.md).")
     var data: String?
 
     func validate() throws {
@@ -36,7 +36,7 @@ struct DataOptions: ParsableArguments {
         let locator = DataLocator(dataDirectory: data.map { URL(fileURLWithPath: $0) })
         let selection: DataSelection
         do {
-            selection = try locator.select(dataset.kind)
+            selection = try locator.select(dataset)
         } catch DatasetError.directoryNotFound(let path, DataLocator.explicitDirectoryOrigin) {
             throw ValidationError("--data \(path): no such directory")
         }

@@ -100,7 +100,7 @@ struct StitchEvaluator {
             return
         }
         let name = network.problem
-        guard let dataset = data.dataset ?? CompositeDataset.allCases.first(where: { name.hasPrefix($0.rawValue) }) else {
+        guard let dataset = data.dataset ?? CompositeDataset(frontName: name) else {
             throw ValidationError("\(network.name) is a run on '\(name)': give --dataset")
         }
         let side = name.hasSuffix("-14") ? 14 : 28
