@@ -19,7 +19,10 @@
 #   seed      both methods start from the same point: expand's seed phase (SEED_OPTIONS, default
 #             "--seed-steps 500 --force": 500 mini-batch MGDA steps, deterministic with --seed 1;
 #             the seeds never reach the 0.05 relative-stationarity tolerance, hence --force). Its
-#             cost is common to both and left out of the budget.
+#             cost is common to both and left out of the budget. Protocol A of docs/tables.md
+#             (full-set MGDA with Armijo for the seed and the corrections): SEED_OPTIONS=
+#             "--optimize-method mgda --optimize-step-size 0.1 --seed-steps 5 --force" (passed to
+#             both methods, so that their seed phases are the same).
 #   tangent   K = 1, N = 5, s = 0.1, k = 50, damping 0.1, HVP batch 1,024, corrections by
 #             expand's default mini-batch MGDA (5 steps of lr 0.01 on batches of 256);
 #             TANGENT_OPTIONS is added.
