@@ -60,7 +60,7 @@ let package = Package(
         // Multi-task networks, their fused kernels, the architecture registry, checkpoints.
         .target(name: "Models", dependencies: ["LinearAlgebra", "Autodiff", "Safetensors", "CKernels"]),
         // Scalarization trainers that produce checkpoints; test metrics.
-        .target(name: "Training", dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "MultiObjective"]),
+        .target(name: "Training", dependencies: ["LinearAlgebra", "Autodiff", "Models", "Datasets", "MultiObjective", "Optimization"]),
         // The core: ParetoOptimize, tangent directions, Algorithm 1, families, stitching, front files.
         .target(
             name: "Expansion",
@@ -124,7 +124,9 @@ let package = Package(
         .testTarget(name: "SafetensorsTests", dependencies: ["Safetensors", propertyBased]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "LinearAlgebra", propertyBased]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autodiff", "LinearAlgebra", "Safetensors"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff", "Problems", "MultiObjective"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Models", "Datasets", "LinearAlgebra", "Autodiff", "Problems", "MultiObjective", "Optimization"]),
         .testTarget(
             name: "ExpansionTests",
             dependencies: [

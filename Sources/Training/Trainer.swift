@@ -65,8 +65,12 @@ public struct TrainingReport: Sendable, Equatable {
     /// Number of test images (0 without a test set).
     public let testImages: Int
 
-    /// Test metrics after the last epoch.
-    public var finalTest: EvaluationResult? { history.last?.test }
+    /// The polish to stationarity after the last epoch, if one was made
+    /// (``Trainer/polish(_:on:testingOn:options:chunkSize:onStep:)``).
+    public internal(set) var polish: TrainingPolish? = nil
+
+    /// Test metrics of the final parameters: after the polish if there was one, else after the last epoch.
+    public var finalTest: EvaluationResult? { polish?.test ?? history.last?.test }
     /// Training images per second over all epochs (evaluation excluded).
     public var imagesPerSecond: Double {
         let seconds = history.reduce(0) { $0 + $1.trainingSeconds }

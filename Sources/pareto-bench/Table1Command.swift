@@ -11,7 +11,9 @@ import Foundation
 ///
 /// * **TRAIN** — training evaluations in the paper's unit (one mini-batch objective, gradient or
 ///   HVP evaluation = one): `epochs × ⌈train/batch⌉ × e`, with `e` the evaluations of one step
-///   of the method (``Table1Command/evaluationsPerStep(method:tasks:)``); summed over a row's seeds.
+///   of the method (``Table1Command/evaluationsPerStep(method:tasks:)``), plus the polish's
+///   `batch_evaluations` when the seeds were trained with `--polish-tolerance` (through
+///   `--train-options`); summed over a row's seeds.
 /// * **HV** — test hypervolume of the row's seeds (WeightedSum, ParetoMTL: the P seeds together).
 /// * **EXPAND** — the expansions' evaluations, from their `front.json` (see
 ///   ``ExpansionOutcome/paperUnit(tasks:)``; the raw call count is kept too).
@@ -175,7 +177,7 @@ struct Table1Command: ParsableCommand {
 
         // 1. Train and evaluate every seed.
         var seedLoss: [String: [Double]] = [:]
-        var seedTrain: [String: (images: Int, wall: Double)] = [:]
+        var seedTrain: [String: (images: Int, wall: Double, polish: Int)] = [:]
         for (index, spec) in allSeeds.enumerated() {
             let checkpoint = seedsDirectory.appendingPathComponent("\(spec.id).safetensors")
             let summary = seedsDirectory.appendingPathComponent("\(spec.id).train.json")
@@ -200,7 +202,10 @@ struct Table1Command: ParsableCommand {
                 throw TableError.badOutput(path: summary.path, reason: "no \"train_images\"")
             }
             let wallText = (try? String(contentsOf: wallFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            seedTrain[spec.id] = (images, Double(wallText) ?? .nan)
+            // `--train-options="--polish-tolerance …"`: the polish's evaluations (in the same
+            // unit, mini-batches of --batch-size) belong to TRAIN.
+            let polish = ((trained["polish"] as? [String: Any])?["batch_evaluations"] as? NSNumber)?.intValue ?? 0
+            seedTrain[spec.id] = (images, Double(wallText) ?? .nan, polish)
 
             let evaluation = seedsDirectory.appendingPathComponent("\(spec.id).eval.json")
             if !FileManager.default.fileExists(atPath: evaluation.path) {
@@ -259,9 +264,9 @@ struct Table1Command: ParsableCommand {
             var work = 0
             var seedRecords: [[String: Any]] = []
             for spec in row.seeds {
-                let (images, wall) = seedTrain[spec.id]!
+                let (images, wall, polishEvaluations) = seedTrain[spec.id]!
                 let steps = epochs * ((images + batchSize - 1) / batchSize)
-                let trainEvaluations = steps * Self.evaluationsPerStep(method: spec.method)
+                let trainEvaluations = steps * Self.evaluationsPerStep(method: spec.method) + polishEvaluations
                 let (outcome, expandSeconds) = outcomes[spec.id]!
                 expanded += outcome.pointTestLosses + outcome.curveTestLosses
                 polished += outcome.rootTestLosses
@@ -274,7 +279,7 @@ struct Table1Command: ParsableCommand {
                 expandWall += expandSeconds
                 var seedRecord: [String: Any] = [
                     "id": spec.id, "method": spec.method, "train_arguments": spec.arguments, "train_images": images, "train_steps": steps,
-                    "train_evaluations": trainEvaluations, "test_loss": seedLoss[spec.id]!,
+                    "train_evaluations": trainEvaluations, "polish_evaluations": polishEvaluations, "test_loss": seedLoss[spec.id]!,
                     "seed_hypervolume": try hypervolume([seedLoss[spec.id]!], reference: referencePoint),
                     "expand_evaluations": outcome.expansionPaperUnit(tasks: 2), "all_expand_evaluations": outcome.paperUnit(tasks: 2),
                     "seed_phase_evaluations": outcome.seedPaperUnit(tasks: 2).map { $0 as Any } ?? NSNull(),

@@ -125,6 +125,18 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @Option(parsing: .unconditional, help: "After the last epoch, polish the parameters to relative Pareto stationarity ‖Σα*ᵢ∇fᵢ‖/maxᵢ‖∇fᵢ‖ ≤ this on all the training composites (the measure and default tolerance of pareto expand: 0.05), by full-batch L-BFGS on the fixed weighted sum Σwᵢfᵢ; its evaluations are reported (summary, --json \"polish\", checkpoint metadata). Default: no polish.")
+    var polishTolerance: Double?
+
+    @Option(parsing: .unconditional, help: "Polish: at most this many full-set evaluations (values + Jacobian, line-search trials included). Default 1000.")
+    var polishEvaluations: Int?
+
+    @Option(parsing: .unconditional, help: "Polish: the fixed weights w1,w2 of the minimised sum (default: ls's --weights, otherwise the min-norm weights α* at the trained parameters).")
+    var polishWeights: RealList?
+
+    @Option(parsing: .unconditional, help: "Polish: composites per chunk of the full-set objectives (memory; the order of the sums).")
+    var polishChunkSize: Int?
+
     @OptionGroup(title: "PaLoRA (--method palora)")
     var palora: PaLoRAOptions
 
@@ -166,6 +178,19 @@ struct TrainCommand: ParsableCommand {
             guard ldcSmoothing.isFinite, ldcSmoothing >= 0 else { throw ValidationError("--ldc-smoothing must be non-negative, got \(ldcSmoothing)") }
         }
         guard !out.isEmpty else { throw ValidationError("--out must name a file, got an empty path") }
+        if let polishTolerance {
+            guard polishTolerance.isFinite, polishTolerance >= 0 else {
+                throw ValidationError("--polish-tolerance must be non-negative, got \(polishTolerance)")
+            }
+            if let polishEvaluations { try Check.count(polishEvaluations, "--polish-evaluations", atLeast: 1) }
+            if let polishChunkSize { try Check.count(polishChunkSize, "--polish-chunk-size", atLeast: 1) }
+            if let polishWeights, polishWeights.values.count != 2 || polishWeights.values.contains(where: { !($0 >= 0) }) || polishWeights.values.allSatisfy({ $0 == 0 }) {
+                throw ValidationError("--polish-weights must be two non-negative numbers, not both zero, got \(polishWeights)")
+            }
+            if method == .palora { throw ValidationError("--polish-tolerance does not apply to --method palora") }
+        } else if polishEvaluations != nil || polishWeights != nil || polishChunkSize != nil {
+            throw ValidationError("--polish-evaluations, --polish-weights and --polish-chunk-size go with --polish-tolerance")
+        }
         if method != .palora {
             guard palora.isDefault, freezeAfter == nil else {
                 throw ValidationError("the PaLoRA options (--rank, --scale, --rays, --adapt, --schedule, --freeze-after, …) go with --method palora")
@@ -235,10 +260,58 @@ struct TrainCommand: ParsableCommand {
         let secondsPerEpoch: Double
         let history: [EpochRecord]
         let out: String
+        let polish: PolishSummary?
 
         enum CodingKeys: String, CodingKey {
-            case loss, accuracy, images, history, out
+            case loss, accuracy, images, history, out, polish
             case trainImages = "train_images", imagesPerSecond = "images_per_second", secondsPerEpoch = "seconds_per_epoch"
+        }
+    }
+
+    /// `"polish"` of the `--json` summary: the polish's report with its cost.
+    struct PolishSummary: Encodable {
+        let report: StationarityPolishReport
+        /// Full-set composites and the cost in mini-batches of `--batch-size` (docs/tables.md's TRAIN unit).
+        let trainImages: Int
+        let batchEvaluations: Int
+        /// The epochs' cost in the same unit (batches × evaluations per step of the method), and the sum.
+        let epochEvaluations: Int?
+        let totalEvaluations: Int?
+        let test: EvaluationResult?
+
+        enum CodingKeys: String, CodingKey {
+            case before, after, tolerance, converged, iterations, evaluations, weights, trajectory, test
+            case stopReason = "stop_reason", trainImages = "train_images", batchEvaluations = "batch_evaluations"
+            case epochEvaluations = "epoch_evaluations", totalEvaluations = "total_evaluations"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(report.before, forKey: .before)
+            try c.encode(report.after, forKey: .after)
+            try c.encode(report.tolerance, forKey: .tolerance)
+            try c.encode(report.converged, forKey: .converged)
+            try c.encode(report.iterations, forKey: .iterations)
+            try c.encode(report.evaluations, forKey: .evaluations)
+            try c.encode(report.weights, forKey: .weights)
+            try c.encode(report.stopReason, forKey: .stopReason)
+            try c.encode(report.trajectory, forKey: .trajectory)
+            try c.encode(trainImages, forKey: .trainImages)
+            try c.encode(batchEvaluations, forKey: .batchEvaluations)
+            try c.encodeIfPresent(epochEvaluations, forKey: .epochEvaluations)
+            try c.encodeIfPresent(totalEvaluations, forKey: .totalEvaluations)
+            try c.encodeIfPresent(test, forKey: .test)
+        }
+    }
+
+    /// Evaluations per training step in docs/tables.md's convention (forward 1 + each backward
+    /// sweep 1), or `nil` for a method without a fixed count.
+    static func evaluationsPerStep(_ method: MethodName) -> Int? {
+        switch method {
+        case .ls, .uncertainty, .rlw, .chebyshev: return 2
+        case .mgda, .gradnorm, .paretomtl, .mgdaUB: return 3
+        case .ldc: return 4
+        case .palora: return nil
         }
     }
 
@@ -277,7 +350,7 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressLine()
         let batchesPerEpoch = (train.count + batchSize - 1) / batchSize
         let totalBatches = batchesPerEpoch * epochs
-        let result = try trainer.train(
+        let trained = try trainer.train(
             on: train, testingOn: test, from: initial,
             onStep: { step in
                 let losses = step.losses.map { String(format: "%.4f", $0) }.joined(separator: " ")
@@ -295,28 +368,62 @@ struct TrainCommand: ParsableCommand {
                 }
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
+        var result = trained
+        if let polishTolerance {
+            var options = StationarityPolishOptions(tolerance: polishTolerance)
+            if let polishEvaluations { options.maxEvaluations = polishEvaluations }
+            options.weights = polishWeights?.values ?? (method == .ls ? configuration.method.recordedWeights : nil)
+            FileHandle.standardError.write(Data(
+                "polishing to relative stationarity ≤ \(polishTolerance) on \(train.count) composites (full-batch L-BFGS, at most \(options.maxEvaluations) evaluations)\n".utf8))
+            result = try trainer.polish(
+                result, on: train, testingOn: test, options: options, chunkSize: polishChunkSize ?? 1024,
+                onStep: { r in
+                    FileHandle.standardError.write(Data(String(
+                        format: "polish step %d  evaluations %d  stationarity %.4f  train loss %@\n", r.iteration, r.evaluations,
+                        r.stationarity, formatted(r.losses, digits: 4)).utf8))
+                })
+        }
         var extra = [
             "dataset": dataset.rawValue, "data": selection.description, "train_size": String(train.count),
             "test_size": String(test.count),
         ]
         if let from { extra["initialized_from"] = from }
+        if let polish = result.report.polish {
+            let r = polish.report
+            extra["polish"] = "{\"after\":\(r.after),\"before\":\(r.before),\"evaluations\":\(r.evaluations),\"iterations\":\(r.iterations),"
+                + "\"method\":\"lbfgs\",\"tolerance\":\(r.tolerance),\"weights\":[\(r.weights.map { "\($0)" }.joined(separator: ","))]}"
+        }
         let checkpoint = try result.checkpoint(model: model, tasks: dataset.tasks, extra: extra)
         try checkpoint.write(to: URL(fileURLWithPath: out))
 
         let report = result.report
         let final = report.finalTest ?? EvaluationResult(loss: [], accuracy: [], images: 0)
+        let polishSummary = report.polish.map { p -> PolishSummary in
+            let epochCost = Self.evaluationsPerStep(method).map { $0 * self.epochs * batchesPerEpoch }
+            let batches = p.batchEvaluations(batchSize: batchSize, tasks: model.taskCount)
+            return PolishSummary(
+                report: p.report, trainImages: p.trainImages, batchEvaluations: batches, epochEvaluations: epochCost,
+                totalEvaluations: epochCost.map { $0 + batches }, test: p.test)
+        }
         if json {
             try printJSON(
                 Summary(
                     loss: final.loss, accuracy: final.accuracy, images: final.images, trainImages: report.trainImages,
                     imagesPerSecond: report.imagesPerSecond, secondsPerEpoch: report.secondsPerEpoch, history: report.history,
-                    out: out))
+                    out: out, polish: polishSummary))
         } else {
             print("method:        \(configuration.method.name)\(configuration.method.recordedWeights.map { " weights \(formatted($0, digits: 4))" } ?? "")")
             print("data:          \(selection.description)")
             print("composites:    \(report.trainImages) train, \(final.images) test (seed \(resolvedSeed))")
             print("test loss:     \(formatted(final.loss, digits: 4))")
             print("test accuracy: \(formatted(final.accuracy, digits: 4))")
+            if let p = polishSummary {
+                let r = p.report
+                print(String(
+                    format: "polish:        relative stationarity %.4f → %.4f (tolerance %g, %@), %d L-BFGS steps, %d full-set evaluations = %d batch evaluations%@",
+                    r.before, r.after, r.tolerance, r.converged ? "reached" : "NOT reached (\(r.stopReason))", r.iterations, r.evaluations,
+                    p.batchEvaluations, p.epochEvaluations.map { " (epochs: \($0))" } ?? ""))
+            }
             print(String(format: "speed:         %.0f training images/s, %.1f s per epoch", report.imagesPerSecond, report.secondsPerEpoch))
             print("checkpoint:    \(out)")
         }
