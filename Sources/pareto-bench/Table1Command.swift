@@ -240,13 +240,11 @@ struct Table1Command: ParsableCommand {
         let force = !requireStationary && runner.expandSupports("--force")
         var outcomes: [String: (ExpansionOutcome, Double)] = [:]
         for (index, spec) in allSeeds.enumerated() {
-            var arguments = ["expand", "--from", seedsDirectory.appendingPathComponent("\(spec.id).safetensors").path] + dataArguments + testArguments
-            if let size = expandTrainSize ?? trainSize { arguments += ["--train-size", "\(size)"] }
-            arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(points)", "--step-size", "\(stepSize)",
-                          "--minres-iterations", "\(minresIterations)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
-                          "--reference", referenceText, "--seed", "\(seed)"]
-            if force { arguments.append("--force") }
-            arguments += splitArguments(expandOptions)
+            let arguments = tangentExpandArguments(
+                from: seedsDirectory.appendingPathComponent("\(spec.id).safetensors").path, data: dataArguments + testArguments,
+                trainSize: expandTrainSize ?? trainSize, directions: directions, points: points, stepSize: stepSize,
+                minresIterations: minresIterations, hvpBatch: hvpBatch, curveSamples: curveSamples, reference: referenceText,
+                seed: seed, force: force, extra: expandOptions)
             let (outcome, wall) = try expandOnce(
                 runner, harness: "table1", position: "\(index + 1)/\(allSeeds.count)", id: spec.id, arguments: arguments, in: expandDirectory,
                 label: "expand \(spec.id)")

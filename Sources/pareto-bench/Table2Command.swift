@@ -111,13 +111,10 @@ struct Table2Command: ParsableCommand {
         let specs = try runs()
         var records: [[String: Any]] = []
         for (index, spec) in specs.enumerated() {
-            var arguments = ["expand", "--from", from] + dataArguments + testArguments
-            if let trainSize { arguments += ["--train-size", "\(trainSize)"] }
-            arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(spec.points)", "--step-size", "\(spec.s)",
-                          "--minres-iterations", "\(spec.k)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
-                          "--reference", referenceText, "--seed", "\(seed)"]
-            if force { arguments.append("--force") }
-            arguments += splitArguments(expandOptions)
+            let arguments = tangentExpandArguments(
+                from: from, data: dataArguments + testArguments, trainSize: trainSize, directions: directions, points: spec.points,
+                stepSize: spec.s, minresIterations: spec.k, hvpBatch: hvpBatch, curveSamples: curveSamples, reference: referenceText,
+                seed: seed, force: force, extra: expandOptions)
             let (outcome, wall) = try expandOnce(
                 runner, harness: "table2", position: "\(index + 1)/\(specs.count)", id: spec.id, arguments: arguments, in: root,
                 detail: ": k = \(spec.k), s = \(spec.s), N = \(spec.points)")

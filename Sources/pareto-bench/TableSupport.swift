@@ -275,6 +275,23 @@ func parseDoubles(_ text: String, option: String) throws -> [Double] {
 }
 
 /// Splits a pass-through option string ("--optimizer sgd --learning-rate 0.01") on whitespace.
+/// The `pareto expand` command line of one tangent expansion of a table harness: the seed
+/// checkpoint, the data and test options, Algorithm 1's K, N, s and k (Ma et al. §6, Tables 1
+/// and 2), the HVP batch, curve samples, the common hypervolume reference and the β seed, then
+/// `--force` when asked and the user's extra `expand` options (split on blanks), last so they win.
+func tangentExpandArguments(
+    from checkpoint: String, data: [String], trainSize: Int?, directions: Int, points: Int, stepSize: Double,
+    minresIterations: Int, hvpBatch: Int, curveSamples: Int, reference: String, seed: Int, force: Bool, extra: String?
+) -> [String] {
+    var arguments = ["expand", "--from", checkpoint] + data
+    if let trainSize { arguments += ["--train-size", "\(trainSize)"] }
+    arguments += ["--method", "tangent", "--directions", "\(directions)", "--points", "\(points)", "--step-size", "\(stepSize)",
+                  "--minres-iterations", "\(minresIterations)", "--hvp-batch", "\(hvpBatch)", "--curve-samples", "\(curveSamples)",
+                  "--reference", reference, "--seed", "\(seed)"]
+    if force { arguments.append("--force") }
+    return arguments + splitArguments(extra)
+}
+
 func splitArguments(_ text: String?) -> [String] {
     (text ?? "").split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
 }
