@@ -12,10 +12,27 @@ public enum NetworkExpansionMethod: String, Sendable, Codable, CaseIterable {
     case tangent
     /// Algorithm 1 with the right-hand side itself as direction (``DirectionMethod/gradient``).
     case gradient
-    /// The WeightedSum baseline of the necessity test (Ma et al. §6.1): full-batch gradient
-    /// descent from the seed on `Σ wᵢ fᵢ` for each one-hot `w` and for equal weights, with a
-    /// fixed evaluation budget shared evenly between the trajectories.
+    /// The WeightedSum baseline of the necessity test (Ma et al. §6.1): gradient descent from
+    /// the seed on `Σ wᵢ fᵢ` for each one-hot `w` and for equal weights, with a fixed
+    /// evaluation budget shared evenly between the trajectories; full-batch steps, or the
+    /// paper's SGD on mini-batches (``NetworkExpansionOptions/weightedSumOptimizer``).
     case weightedSum = "weighted-sum"
+}
+
+/// The steps of the WeightedSum baseline (``NetworkExpansionMethod/weightedSum``).
+public enum WeightedSumOptimizer: String, Sendable, Codable, CaseIterable {
+    /// `x ← x − η Σ wᵢ ∇fᵢ(x)` on the full training objectives: one full-set gradient
+    /// evaluation per step, which is also the recorded point's evaluation.
+    case fullBatch = "gd"
+    /// Plain SGD, `x ← x − η Σ wᵢ ∇f_{B,i}(x)` on a fresh seeded mini-batch `B` of
+    /// ``NetworkObjectiveData/miniBatchSize`` composites per step (one mini-batch gradient
+    /// evaluation, Ma et al.'s unit), the baseline of the paper's §6.1. Trajectory `j` (0-based:
+    /// the one-hot weights first, equal weights last) draws its batches with
+    /// ``MiniBatchSource/draw(using:)`` from `SeededGenerator(seed: ExpansionOptions.seed,
+    /// stream: 0x5753_4744 << 32 ^ j)` ("WSGD"), so a run repeats exactly. A recorded point is
+    /// evaluated on the full training objectives for its train loss and stationarity; those
+    /// evaluations are counted in phase ``EvaluationPhase/other``, outside the budget.
+    case stochastic = "sgd"
 }
 
 /// Options of a network expansion.
@@ -52,6 +69,9 @@ public struct NetworkExpansionOptions: Sendable, Equatable {
     public var weightedSumBudget: Int? = nil
     /// Weighted-sum baseline: the gradient-descent learning rate.
     public var weightedSumStepSize = 0.01
+    /// Weighted-sum baseline: full-batch gradient descent, or SGD on mini-batches as in
+    /// Ma et al. §6.1 ("runs SGD from the last Pareto optimal solution").
+    public var weightedSumOptimizer: WeightedSumOptimizer = .fullBatch
 
     /// The defaults above.
     public init() {}
@@ -175,6 +195,8 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
             "train_images": "\(data.train.count)", "test_images": "\(data.test.count)", "hvp_images": "\(data.hvpIndices.count)",
             "train_data": data.train.digest, "test_data": data.test.digest, "hvp_batch": hvp.hex,
         ].merging(miniBatchConfiguration) { $1 }
+            .merging(options.method == .weightedSum && options.weightedSumOptimizer == .stochastic
+                     ? ["weighted_sum_optimizer": options.weightedSumOptimizer.rawValue] : [:]) { $1 }
     }
 
     /// The keys only mini-batch runs have (so that older full-set runs still resume).
@@ -297,6 +319,9 @@ public final class NetworkExpansion<Model: MultiTaskModel> {
         }
         if options.expansion.optimize.miniBatch != nil && data.miniBatchSize == nil {
             throw ExpansionError.invalidOption("mini-batch ParetoOptimize needs NetworkObjectiveData with a miniBatchSize")
+        }
+        if options.method == .weightedSum && options.weightedSumOptimizer == .stochastic && data.miniBatchSize == nil {
+            throw ExpansionError.invalidOption("the SGD weighted-sum baseline needs NetworkObjectiveData with a miniBatchSize")
         }
         guard options.seedCheckEvery >= 1 else {
             throw ExpansionError.invalidOption("the seed's stationarity check interval must be at least 1 step, got \(options.seedCheckEvery)")

@@ -251,6 +251,7 @@ enum ExpandMethod: String, ExpressibleByArgument, CaseIterable {
     var directionMethod: DirectionMethod { self == .gradient ? .gradient : .tangent }
 }
 extension Steering: ExpressibleByArgument {}
+extension WeightedSumOptimizer: ExpressibleByArgument {}
 
 /// ParetoOptimize methods for the seed, as command-line values.
 enum SeedMethod: String, ExpressibleByArgument, CaseIterable {
@@ -304,8 +305,11 @@ struct NetworkExpandOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Default hypervolume reference: this factor times the input network's test loss (unless --reference).")
     var referenceScale = 2.0
 
-    @Option(parsing: .unconditional, help: "Weighted-sum baseline: gradient steps in all (default: the cap of a tangent run, (N-1)(k + optimize steps + 1)).")
+    @Option(parsing: .unconditional, help: "Weighted-sum baseline: gradient steps in all (mini-batch steps with --weighted-sum-optimizer sgd; default: the cap of a tangent run, (N-1)(k + optimize steps + 1)).")
     var budget: Int?
+
+    @Option(help: "Weighted-sum baseline: gd (full-batch gradient descent) or sgd (plain SGD on seeded mini-batches of --optimize-batch composites, Ma et al. §6.1's baseline; recorded points are evaluated on the full training set outside the budget).")
+    var weightedSumOptimizer: WeightedSumOptimizer = .fullBatch
 
     @Option(parsing: .unconditional, help: "Weighted-sum baseline: gradient-descent learning rate.")
     var weightedSumStepSize = 0.01

@@ -26,7 +26,9 @@ extension ExpandCommand {
         if engine == .fused { BLASThreads.set(1) }
         let data = try NetworkObjectiveData(
             model: model, train: train, test: test, hvpBatchSize: network.hvpBatch, hvpSeed: seed, chunkSize: network.chunkSize,
-            factory: .engine(model, engine), miniBatchSize: network.optimizeMethod.isMiniBatch ? network.optimizeBatch : nil)
+            factory: .engine(model, engine),
+            miniBatchSize: network.optimizeMethod.isMiniBatch || (method == .weightedSum && network.weightedSumOptimizer == .stochastic)
+                ? network.optimizeBatch : nil)
 
         let (options, tolerance) = networkExpansionOptions(taskCount: model.taskCount)
 
@@ -97,6 +99,7 @@ extension ExpandCommand {
         options.referenceScale = network.referenceScale
         options.weightedSumBudget = network.budget
         options.weightedSumStepSize = network.weightedSumStepSize
+        options.weightedSumOptimizer = network.weightedSumOptimizer
         return (options, tolerance)
     }
 

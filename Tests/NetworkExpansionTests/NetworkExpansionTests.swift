@@ -16,14 +16,15 @@ final class NetworkExpansionTests: XCTestCase {
 
     private func data() throws -> NetworkObjectiveData<MiniLeNet> { try Self.makeData() }
 
-    private static func makeData(train: Int = 240, test: Int = 240, hvp: Int = 96) throws -> NetworkObjectiveData<MiniLeNet> {
+    private static func makeData(train: Int = 240, test: Int = 240, hvp: Int = 96, miniBatch: Int? = nil) throws -> NetworkObjectiveData<MiniLeNet> {
         let model = MiniLeNet()
         var trainSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: train, seed: 1), seed: 11, side: 14)
         // Composites labelled as MultiFashion: the front file must name the data set they belong
         // to (it once inferred "multimnist" from the image side).
         trainSet.composite = .multifashion
         let testSet = try MultiDigitDataset(digits: SyntheticDigits.make(count: test, seed: 2), seed: 12, side: 14)
-        return try NetworkObjectiveData(model: model, train: trainSet, test: testSet, hvpBatchSize: hvp, hvpSeed: 3, chunkSize: 64)
+        return try NetworkObjectiveData(
+            model: model, train: trainSet, test: testSet, hvpBatchSize: hvp, hvpSeed: 3, chunkSize: 64, miniBatchSize: miniBatch)
     }
 
     /// Random initial parameters trained by equal-weight gradient descent (Armijo), so the
@@ -296,5 +297,49 @@ final class NetworkExpansionTests: XCTestCase {
         // Descending on f₁ alone lowers f₁ along its chain.
         let f1Chain = result.state.points.filter { $0.heading == 0 }.map { $0.objectives[0] }
         XCTAssertLessThan(f1Chain.last!, result.state.points[0].objectives[0])
+    }
+
+    /// The SGD baseline (Ma et al. §6.1) spends its budget on mini-batch gradient steps only,
+    /// records points with full-set evaluations in phase `other`, and follows plain SGD on the
+    /// documented batch stream: the f₁ chain's first point is recomputed here step by step in
+    /// double precision with an independent loss (`MultiTaskLoss` on each batch).
+    func testStochasticBaselineIsPlainSGDOnSeededBatches() throws {
+        let data = try Self.makeData(miniBatch: 32)
+        let x0 = try trainedParameters(data)
+        var weighted = options(.weightedSum, points: 7)
+        weighted.seedSteps = 0
+        weighted.weightedSumBudget = 30
+        weighted.weightedSumStepSize = 0.05
+        weighted.weightedSumOptimizer = .stochastic
+        let run = { (name: String) in
+            try NetworkExpansion(data: data, options: weighted, directory: try self.temporaryDirectory(name)).run(from: x0)
+        }
+        let result = try run("sgd")
+        let phases = try XCTUnwrap(result.front.evaluationsByPhase)
+        // 30 / 3 = 10 mini-batch steps per trajectory, a point recorded every 5 steps.
+        XCTAssertEqual(phases[.baseline], EvaluationCounts(gradients: 30))
+        XCTAssertEqual(phases[.other].gradients, 6, "one full-set evaluation per recorded point, outside the budget")
+        XCTAssertEqual(result.front.points.count, 1 + 3 * 2)
+        XCTAssertEqual(Array(result.front.points.map(\.optimizeIterations).dropFirst()), [5, 5, 5, 5, 5, 5])
+
+        // Trajectory 0 (w = e₁) by hand: five SGD steps on f₁ of the batches of stream 0.
+        let source = try XCTUnwrap(try data.makeObjective().miniBatches)
+        var generator = SeededGenerator(seed: weighted.expansion.seed, stream: 0x5753_4744 << 32 ^ 0)
+        var x = x0
+        for _ in 0..<5 {
+            let batch: MultiDigitBatch<Double> = try data.train.batch(source.draw(using: &generator), as: Double.self)
+            let jacobian = try MultiTaskLoss(model: model, images: batch.images, labels: batch.labels).valuesAndJacobian(at: x).jacobian
+            for i in x.indices { x[i] -= 0.05 * jacobian[0][i] }
+        }
+        let first = try XCTUnwrap(result.state.points.first { $0.parent == 0 && $0.heading == 0 })
+        let difference = zip(first.parameters, x).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(difference, 1e-4 * max(1, x.map(abs).max()!), "Float32 engine against the Float64 recomputation")
+        for (value, expected) in zip(first.objectives, try independentTrainingLoss(data, x)) { XCTAssertEqual(value, expected, accuracy: 1e-4) }
+        // Five steps on f₁'s batches leave the recomputed point far from one on other batches.
+        XCTAssertGreaterThan(zip(first.parameters, x0).map { abs($0 - $1) }.max()!, 100 * difference)
+
+        // Deterministic: a second run repeats every point exactly.
+        let again = try run("sgd-again")
+        XCTAssertEqual(again.state.points.map(\.parameters), result.state.points.map(\.parameters))
     }
 }
