@@ -12,6 +12,7 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Checkpoints: pareto evaluate ls.safetensors --dataset multimnist --json
             prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by pareto train, with the checkpoint's seed and --test-size, default all test digits).
+            With --stationarity also the Pareto stationarity on the training composites (--train-size, default all): {"stationarity": {"relative": r, "absolute": ‖c‖, "weights": α*, "gradient_norms": […], "gradient_cosines": [[…]], "train_loss": […], "train_images": N}}, the measure pareto expand checks its seed against.
 
             Analytic problems: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
@@ -47,6 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "With --problem: project an --at point outside the problem's box onto it (with a note) instead of refusing it.")
     var clip = false
 
+    @Flag(help: "Checkpoint: also measure its Pareto stationarity on the training composites (--train-size; default all): the min-norm weights α*, ‖Σα*ᵢ∇fᵢ‖, its ratio to maxᵢ‖∇fᵢ‖ (pareto expand's seed criterion), each gradient's norm and the gradients' cosines.")
+    var stationarity = false
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -64,12 +68,14 @@ struct EvaluateCommand: ParsableCommand {
             if at != nil || weights != nil || along != nil || dimension != nil {
                 throw ValidationError("--at, --weights, --along and --dimension go with --problem, not with a checkpoint")
             }
-            if dataOptions.trainSize != nil { throw ValidationError("--train-size has no meaning for evaluate (it builds test composites only)") }
+            if dataOptions.trainSize != nil && !stationarity {
+                throw ValidationError("--train-size goes with --stationarity (without it evaluate builds test composites only)")
+            }
             return
         }
         if dataOptions.dataset != nil || dataOptions.testSize != nil || dataOptions.data != nil || dataOptions.trainSize != nil
-            || seed != nil || precision != nil {
-            throw ValidationError("--dataset, --test-size, --data, --seed and --precision go with a checkpoint FILE")
+            || seed != nil || precision != nil || stationarity {
+            throw ValidationError("--dataset, --test-size, --train-size, --data, --seed, --precision and --stationarity go with a checkpoint FILE")
         }
         guard at != nil else { throw ValidationError("--problem needs --at (the point x1,…,xn)") }
         if (weights == nil) != (along == nil) {
@@ -112,7 +118,67 @@ struct EvaluateCommand: ParsableCommand {
     private func evaluateCheckpoint(_ path: String) throws {
         let loaded = try Checkpoint.load(from: URL(fileURLWithPath: path))
         let (metrics, dataset, seed) = try evaluate(loaded.model, loaded.checkpoint)
-        try report(metrics, checkpoint: loaded.checkpoint, model: loaded.model, dataset: dataset, seed: seed, path: path)
+        let measured = stationarity ? try measureStationarity(loaded.model, loaded.checkpoint, dataset: dataset, seed: seed) : nil
+        try report(metrics, stationarity: measured, checkpoint: loaded.checkpoint, model: loaded.model, dataset: dataset, seed: seed, path: path)
+    }
+
+    /// Pareto stationarity of a network on its training objectives (Ma et al. 2020, Definition
+    /// 3.1 and Prop. 4.1): `α* = argmin_{α ∈ Δ} ‖Σ αᵢ∇fᵢ‖`, `c = Σ α*ᵢ∇fᵢ`.
+    struct StationarityReport: Encodable {
+        /// `‖c‖ / maxᵢ ‖∇fᵢ‖`, the seed criterion of `pareto expand` (`--stationarity-tolerance`).
+        let relative: Double
+        /// `‖c‖`.
+        let absolute: Double
+        /// `α*`.
+        let weights: [Double]
+        /// `‖∇fᵢ‖` per task.
+        let gradientNorms: [Double]
+        /// `cos(∇fᵢ, ∇fⱼ)` for every pair (1 on the diagonal).
+        let gradientCosines: [[Double]]
+        /// `fᵢ` on the training composites.
+        let trainLoss: [Double]
+        /// Training composites the objectives average over.
+        let trainImages: Int
+
+        enum CodingKeys: String, CodingKey {
+            case relative, absolute, weights, gradientNorms = "gradient_norms", gradientCosines = "gradient_cosines"
+            case trainLoss = "train_loss", trainImages = "train_images"
+        }
+    }
+
+    /// The checkpoint's ``StationarityReport`` on the training composites of its data set and
+    /// seed, by the objectives `pareto expand` uses (its engine, chunked full-set gradients).
+    private func measureStationarity<Model: MultiTaskModel>(
+        _ model: Model, _ checkpoint: Checkpoint, dataset: CompositeDataset, seed: UInt64
+    ) throws -> StationarityReport {
+        let (train, test) = try dataOptions.selection(dataset).multiDigitSplits(
+            trainCount: dataOptions.trainSize, testCount: 1, seed: seed, side: model.inputShape.last ?? 28)
+        if model.defaultEngine == .fused { BLASThreads.set(1) }
+        let data = try NetworkObjectiveData(model: model, train: train, test: test, hvpBatchSize: 1, factory: .engine(model, model.defaultEngine))
+        let point = try EvaluatedPoint(try data.makeObjective(), at: checkpoint.parameters)
+        let norms = point.jacobian.map { Vectors.norm($0) }
+        let cosines = point.jacobian.indices.map { i in
+            point.jacobian.indices.map { j in
+                norms[i] > 0 && norms[j] > 0 ? Vectors.dot(point.jacobian[i], point.jacobian[j]) / (norms[i] * norms[j]) : 0
+            }
+        }
+        return StationarityReport(
+            relative: point.relativeStationarity, absolute: point.stationarity, weights: point.weights, gradientNorms: norms,
+            gradientCosines: cosines, trainLoss: point.objectives, trainImages: train.count)
+    }
+
+    /// The JSON of a checkpoint's evaluation: ``EvaluationResult``'s fields, plus `stationarity` when measured.
+    struct CheckpointOutput: Encodable {
+        let result: EvaluationResult
+        let stationarity: StationarityReport?
+
+        enum CodingKeys: String, CodingKey { case stationarity }
+
+        func encode(to encoder: any Encoder) throws {
+            try result.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(stationarity, forKey: .stationarity)
+        }
     }
 
     /// Test loss and accuracy of `checkpoint` for `model` on the composites of the data set it
@@ -136,10 +202,11 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func report(
-        _ result: EvaluationResult, checkpoint: Checkpoint, model: any MultiTaskModel, dataset: CompositeDataset, seed: UInt64, path: String
+        _ result: EvaluationResult, stationarity: StationarityReport?, checkpoint: Checkpoint, model: any MultiTaskModel,
+        dataset: CompositeDataset, seed: UInt64, path: String
     ) throws {
         if json {
-            try printJSON(result)
+            try printJSON(CheckpointOutput(result: result, stationarity: stationarity))
         } else {
             let metadata = checkpoint.metadata
             print("checkpoint: \(path) (\(metadata.architecture ?? model.architecture), \(checkpoint.precision.rawValue)"
@@ -147,6 +214,12 @@ struct EvaluateCommand: ParsableCommand {
             print("data:       \(dataset.rawValue), \(result.images) test composites (seed \(seed))")
             for (task, name) in dataset.tasks.enumerated() {
                 print(String(format: "task %d (%@): loss %.4f  accuracy %.4f", task + 1, name, result.loss[task], result.accuracy[task]))
+            }
+            if let s = stationarity {
+                print(String(format: "stationarity: relative %.4f (‖Σα*ᵢ∇fᵢ‖ %.4e ÷ maxᵢ‖∇fᵢ‖), α* %@, on %d training composites",
+                             s.relative, s.absolute, formatted(s.weights, digits: 4), s.trainImages))
+                let cosine = s.gradientCosines.count == 2 ? String(format: ", cos(∇f₁, ∇f₂) %.4f", s.gradientCosines[0][1]) : ""
+                print("              ‖∇fᵢ‖ \(formatted(s.gradientNorms, digits: 4)), training loss \(formatted(s.trainLoss, digits: 4))\(cosine)")
             }
         }
     }

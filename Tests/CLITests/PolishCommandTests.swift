@@ -66,6 +66,36 @@ final class PolishCommandTests: XCTestCase {
         let front = try FrontFile.read(from: run.appendingPathComponent("front.json"))
         let measured = try XCTUnwrap(front.stationarity?.before)
         XCTAssertEqual(measured, after, accuracy: 1e-4 * after)
+
+        // pareto evaluate --stationarity on the same composites measures it a third time, and its
+        // parts agree with the closed form of the two-task min-norm problem: with a = ‖∇f₁‖,
+        // b = ‖∇f₂‖, γ = cos θ, an interior α* gives ‖c‖² = a²b²(1 − γ²) / (a² + b² − 2abγ) and
+        // α₁* = (b² − abγ) / (a² + b² − 2abγ).
+        let evaluate = try runProduct("pareto", [
+            "evaluate", path, "--dataset", "multimnist", "--train-size", "256", "--test-size", "64", "--stationarity", "--json",
+        ])
+        XCTAssertEqual(evaluate.status, 0, evaluate.error)
+        let output = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(evaluate.output.utf8)) as? [String: Any])
+        XCTAssertEqual(output["loss"] as? [Double], test["loss"] as? [Double], "the test fields are unchanged")
+        let report = try XCTUnwrap(output["stationarity"] as? [String: Any], evaluate.output)
+        let relative = try XCTUnwrap(report["relative"] as? Double), absolute = try XCTUnwrap(report["absolute"] as? Double)
+        let norms = try XCTUnwrap(report["gradient_norms"] as? [Double]), weights = try XCTUnwrap(report["weights"] as? [Double])
+        let cosine = try XCTUnwrap((report["gradient_cosines"] as? [[Double]])?[0][1])
+        XCTAssertEqual(report["train_images"] as? Int, 256)
+        XCTAssertEqual(relative, after, accuracy: 1e-4 * after)
+        XCTAssertEqual(relative, absolute / norms.max()!, accuracy: 1e-9 * relative)
+        let (a, b) = (norms[0], norms[1])
+        let denominator = a * a + b * b - 2 * a * b * cosine
+        let alpha1 = (b * b - a * b * cosine) / denominator
+        if alpha1 > 0 && alpha1 < 1 {
+            XCTAssertEqual(absolute, (a * a * b * b * (1 - cosine * cosine) / denominator).squareRoot(), accuracy: 1e-3 * absolute)
+            XCTAssertEqual(weights[0], alpha1, accuracy: 1e-3)
+        } else {
+            XCTAssertEqual(absolute, min(a, b), accuracy: 1e-3 * absolute, "α* at a vertex: the shorter gradient")
+        }
+        let refused = try runProduct("pareto", ["evaluate", path, "--train-size", "256"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.error.contains("--stationarity"), refused.error)
     }
 
     func testPolishOptionsNeedTheTolerance() throws {

@@ -41,8 +41,21 @@
 #             WS_POINTS points recorded (default 13: 4 per trajectory plus the seed; recording
 #             costs no training evaluation); under the rules paper and work 3d + 1 points, d the
 #             largest divisor of the steps per trajectory up to 4, so that the last step is recorded.
+#             WS_OPTIMIZER=sgd: the paper's SGD instead (--weighted-sum-optimizer sgd: plain SGD on
+#             seeded mini-batches of 256, each step one mini-batch gradient call; recorded points are
+#             evaluated on the full training set outside the budget, phase "other"). Its budgets:
+#               calls  B = the tangent run's calls (as above); OUT/<seed>/sgd-<rate>
+#               paper  B = its count in Ma et al.'s unit / 3 (an SGD step is one values + Jacobian
+#                      call on a mini-batch, 3); OUT/<seed>/sgd-<rate>-paper
+#               work   B = its work in mini-batches of 256 / 3 (an SGD step is one batch, × 3);
+#                      OUT/<seed>/sgd-<rate>-work
 #   common    3 curve samples, --seed 1, reference REFERENCE (default 1.755954,2.105566: Table 1's
 #             MultiMNIST reference, 2 × the largest test loss of its seeds).
+#   data      DATASET (default multimnist; multifashion: 60,000 training composites of Debian's
+#             Fashion-MNIST, seeds then trained with TRAIN_OPTIONS for EPOCHS, default 30);
+#             EXPAND_TRAIN_SIZE (default: all) composites of the expansion's training objectives.
+#             SEED_FILE=PATH uses that checkpoint for a seed named by the single SEED argument.
+#             RUN_SEED (default 1): pareto expand's --seed (β draws, mini-batches) for every run.
 # Every run is timed (wall seconds in OUT/<seed>/<run>.wall); nice -n 19 unless NICE is set.
 set -eu
 out=${1:?usage: $0 OUT_DIR [SEED ...]}
@@ -56,7 +69,12 @@ tangent_options=${TANGENT_OPTIONS:-}
 ws_rates=${WS_RATES:-0.05 0.01 0.005}
 ws_points=${WS_POINTS:-13}
 ws_budgets=${WS_BUDGETS:-calls paper work}
-COMMON="--dataset multimnist --curve-samples 3 --hvp-batch 1024 --seed 1 --reference $reference"
+dataset=${DATASET:-multimnist}
+ws_optimizer=${WS_OPTIMIZER:-gd}
+ws_prefix=$([ "$ws_optimizer" = sgd ] && echo sgd || echo ws)
+epochs=${EPOCHS:-30}
+train_options=${TRAIN_OPTIONS:-}
+COMMON="--dataset $dataset --curve-samples 3 --hvp-batch 1024 --seed ${RUN_SEED:-1} --reference $reference${EXPAND_TRAIN_SIZE:+ --train-size $EXPAND_TRAIN_SIZE}"
 mkdir -p "$out/seeds"
 
 now() { date +%s.%N; }
@@ -76,6 +94,11 @@ train_seed() {
     id=$1
     file="$out/seeds/$id.safetensors"
     [ -f "$file" ] && return 0
+    if [ -n "${SEED_FILE:-}" ]; then
+        cp "$SEED_FILE" "$file"
+        echo "[$id] copied from $SEED_FILE" >&2
+        return 0
+    fi
     case $id in
     ls-half) table1=ls-3; args="--method ls --weights 0.5,0.5" ;;
     ls-[1-5]) k=${id#ls-}; table1=$id; args="--method ls --weights $(echo "scale=6; $k/6" | bc),$(echo "scale=6; 1-$k/6" | bc)" ;;
@@ -89,7 +112,7 @@ train_seed() {
     fi
     echo "[$id] training: $args" >&2
     start=$(now)
-    $nice "$pareto" train --dataset multimnist $args --epochs 30 --batch-size 256 --seed 1 --test-size 1000 --json \
+    $nice "$pareto" train --dataset "$dataset" $args --epochs "$epochs" --batch-size 256 --seed 1 --test-size 1000 $train_options --json \
         --out "$file.partial.safetensors" > "$out/seeds/$id.train.json" 2> "$out/seeds/$id.train.log"
     mv "$file.partial.safetensors" "$file"
     echo "$(now) - $start" | bc > "$out/seeds/$id.wall"
@@ -116,7 +139,8 @@ elif rule == "work":
     minibatch = max(0, state.get("mini_batch_gradients", 0) - ((f.get("stationarity") or {}).get("steps", 0) if "seed" in d and state.get("mini_batch_gradients", 0) else 0))
     minibatch = min(minibatch, gradients)
     work = objectives * full + hvps * math.ceil(f["hvp_images"] / 256) + 3 * (minibatch + (gradients - minibatch) * full)
-    print(max(3, round(work / (3 * full))))
+    step = 3 if len(sys.argv) > 3 and sys.argv[3] == "sgd" else 3 * full
+    print(max(3, round(work / step)))
 else:
     sys.exit("unknown budget rule " + rule)' "$@"
 }
@@ -129,7 +153,7 @@ for id in $seeds; do
     timed "$id tangent" "$dir/tangent" "$pareto" expand $from $COMMON $seed_options --method tangent --directions 1 \
         --points 5 --step-size 0.1 --minres-iterations 50 $tangent_options --out "$dir/tangent"
     for rule in $ws_budgets; do
-        b=$(budget "$rule" "$dir/tangent/state.json" < "$dir/tangent/front.json")
+        b=$(budget "$rule" "$dir/tangent/state.json" "$ws_optimizer" < "$dir/tangent/front.json")
         suffix=$([ "$rule" = calls ] && echo "" || echo "-$rule")
         echo "[$id] budget ($rule) $b" >&2
         points=$ws_points
@@ -137,8 +161,9 @@ for id in $seeds; do
             points=$(python3 -c 'import sys; t = int(sys.argv[1]) // 3; print(3 * max(d for d in range(1, 5) if t % d == 0) + 1)' "$b")
         fi
         for rate in $ws_rates; do
-            timed "$id weighted-sum $rate $rule" "$dir/ws-$rate$suffix" "$pareto" expand $from $COMMON $seed_options \
-                --method weighted-sum --budget "$b" --weighted-sum-step-size "$rate" --points "$points" --out "$dir/ws-$rate$suffix"
+            timed "$id weighted-sum $ws_optimizer $rate $rule" "$dir/$ws_prefix-$rate$suffix" "$pareto" expand $from $COMMON $seed_options \
+                --method weighted-sum --weighted-sum-optimizer "$ws_optimizer" --budget "$b" --weighted-sum-step-size "$rate" \
+                --points "$points" --out "$dir/$ws_prefix-$rate$suffix"
         done
     done
 done
@@ -162,11 +187,16 @@ print("| seed | method | lr | budget rule | calls | paper unit | batch work | po
 print("|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 rows = []
 for seed in seeds:
+    def parse(r):
+        # ws-RATE[-RULE] (full-batch baseline) or sgd-RATE[-RULE] (the SGD baseline)
+        kind, _, rest = r.partition("-")
+        rate, _, rule = rest.partition("-")
+        return kind, rate, rule or "calls"
     def key(r):
-        rate, _, rule = r[3:].partition("-")
-        return (["", "paper", "work"].index(rule) if rule in ("", "paper", "work") else 9, -float(rate))
-    runs = ["tangent"] + sorted((r for r in os.listdir(os.path.join(out, seed)) if r.startswith("ws-") and os.path.isdir(os.path.join(out, seed, r))),
-                                key=key)
+        kind, rate, rule = parse(r)
+        return (kind, ["calls", "paper", "work"].index(rule) if rule in ("calls", "paper", "work") else 9, -float(rate))
+    runs = ["tangent"] + sorted((r for r in os.listdir(os.path.join(out, seed))
+                                 if r.startswith(("ws-", "sgd-")) and os.path.isdir(os.path.join(out, seed, r))), key=key)
     for run in runs:
         path = os.path.join(out, seed, run, "front.json")
         if not os.path.exists(path):
@@ -185,6 +215,8 @@ for seed in seeds:
         # mini-batch gradients after the seed phase (whose steps are mini-batch steps)
         mb = state.get("mini_batch_gradients", 0)
         mb_corr = max(0, mb - (f.get("stationarity") or {}).get("steps", 0)) if "correction" in phases else 0
+        if run.startswith("sgd-"):
+            mb_corr = phases["baseline"]["gradients"]  # every SGD step is one mini-batch gradient
         grads = sum(phases[p].get("gradients", 0) for p in work)
         objs = sum(phases[p].get("objectives", 0) for p in work)
         hvps = sum(phases[p].get("hvps", 0) for p in work)
@@ -195,9 +227,9 @@ for seed in seeds:
         # trajectories without its equal-weight one (favours = null, parent set)
         chain = [p["test_loss"] for p in f["points"] if p.get("favours") is not None or p.get("parent") is None]
         wall = float(open(os.path.join(out, seed, run + ".wall")).read())
-        rate, _, rule = ("—", "", "—") if run == "tangent" else run[3:].partition("-")
-        rule = rule or ("calls" if run != "tangent" else "—")
-        print(f"| {seed} | {'tangent' if run == 'tangent' else 'weighted sum'} | {rate} | {rule} | {calls} | {paper} | {batch} | {len(pts)} | "
+        kind, rate, rule = ("tangent", "—", "—") if run == "tangent" else parse(run)
+        label = {"tangent": "tangent", "ws": "weighted sum (GD)", "sgd": "weighted sum (SGD)"}[kind]
+        print(f"| {seed} | {label} | {rate} | {rule} | {calls} | {paper} | {batch} | {len(pts)} | "
               f"{hv2(pts, ref):.4f} | {hv2(pts + curve, ref):.4f} | {f['hypervolume']:.4f} | {hv2(chain + curve, ref):.4f} | {wall:.0f} |")
         rows.append(dict(seed=seed, run=run, calls=calls, paper=paper, batch=batch, points=len(pts), hv_points=hv2(pts, ref),
                          hv_all=hv2(pts + curve, ref), hv_file=f["hypervolume"], hv_chain=hv2(chain + curve, ref), wall=wall, seed_hv=hv2(pts[:1], ref),
