@@ -139,10 +139,14 @@ struct EvaluateCommand: ParsableCommand {
         let trainLoss: [Double]
         /// Training composites the objectives average over.
         let trainImages: Int
+        /// `‖∇fᵢ‖` per task restricted to each tensor of the layout (where a seed's
+        /// non-stationarity lives: a task's own head must have a zero gradient at a Pareto
+        /// stationary point with `α*ᵢ > 0`).
+        let gradientNormsByTensor: [String: [Double]]
 
         enum CodingKeys: String, CodingKey {
             case relative, absolute, weights, gradientNorms = "gradient_norms", gradientCosines = "gradient_cosines"
-            case trainLoss = "train_loss", trainImages = "train_images"
+            case trainLoss = "train_loss", trainImages = "train_images", gradientNormsByTensor = "gradient_norms_by_tensor"
         }
     }
 
@@ -162,9 +166,13 @@ struct EvaluateCommand: ParsableCommand {
                 norms[i] > 0 && norms[j] > 0 ? Vectors.dot(point.jacobian[i], point.jacobian[j]) / (norms[i] * norms[j]) : 0
             }
         }
+        var byTensor: [String: [Double]] = [:]
+        for entry in model.layout.entries {
+            byTensor[entry.name] = point.jacobian.map { Vectors.norm(Array($0[entry.offset..<entry.offset + entry.count])) }
+        }
         return StationarityReport(
             relative: point.relativeStationarity, absolute: point.stationarity, weights: point.weights, gradientNorms: norms,
-            gradientCosines: cosines, trainLoss: point.objectives, trainImages: train.count)
+            gradientCosines: cosines, trainLoss: point.objectives, trainImages: train.count, gradientNormsByTensor: byTensor)
     }
 
     /// The JSON of a checkpoint's evaluation: ``EvaluationResult``'s fields, plus `stationarity` when measured.

@@ -93,6 +93,17 @@ final class PolishCommandTests: XCTestCase {
         } else {
             XCTAssertEqual(absolute, min(a, b), accuracy: 1e-3 * absolute, "α* at a vertex: the shorter gradient")
         }
+        // Per tensor: the squares add up to each task's norm, and a task's gradient vanishes on the
+        // other task's head (fc3_1 is task 1's, fc3_2 task 2's) and nowhere else.
+        let byTensor = try XCTUnwrap(report["gradient_norms_by_tensor"] as? [String: [Double]])
+        XCTAssertEqual(Set(byTensor.keys), Set(MultiLeNet.parameterLayout.entries.map(\.name)))
+        for task in 0..<2 {
+            XCTAssertEqual(byTensor.values.map { $0[task] * $0[task] }.reduce(0, +).squareRoot(), norms[task], accuracy: 1e-9 * norms[task])
+        }
+        XCTAssertEqual(byTensor["fc3_1.weight"]?[1], 0)
+        XCTAssertEqual(byTensor["fc3_2.weight"]?[0], 0)
+        XCTAssertGreaterThan(try XCTUnwrap(byTensor["fc3_1.weight"]?[0]), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(byTensor["conv1.weight"]?[1]), 0)
         let refused = try runProduct("pareto", ["evaluate", path, "--train-size", "256"])
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.error.contains("--stationarity"), refused.error)
