@@ -12,7 +12,7 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Checkpoints: pareto evaluate ls.safetensors --dataset multimnist --json
             prints {"accuracy": [a1, a2], "images": M, "loss": [l1, l2]} (test composites built as by pareto train, with the checkpoint's seed and --test-size, default all test digits).
-            With --stationarity also the Pareto stationarity on the training composites (--train-size, default all): {"stationarity": {"relative": r, "absolute": ‖c‖, "weights": α*, "gradient_norms": […], "gradient_cosines": [[…]], "train_loss": […], "train_images": N}}, the measure pareto expand checks its seed against.
+            With --stationarity also the Pareto stationarity on the training composites (--train-size, default all): {"stationarity": {"relative": r, "absolute": ‖c‖, "weights": α*, "gradient_norms": […], "gradient_cosines": [[…]], "gradient_norms_by_tensor": {name: […]}, "train_loss": […], "train_images": N}}, the measure pareto expand checks its seed against.
 
             Analytic problems: pareto evaluate --problem zdt2 --dimension 3 --at 0.5,0,0 --weights 0.5,0.5 --along 1,0,0 --json
             prints {"hvp": […], "jacobian": [[…], […]], "objectives": […]}.
